@@ -1,0 +1,68 @@
+"""Low Carbon London smart-meter CSV: ``LCLid,tstp,energy(kWh/hh)``.
+
+``tstp`` is UTC and marks the end of the half hour (the trial logged the energy consumed in the
+past 30 minutes), so a read stamped 00:00 belongs to the half hour starting 23:30 the day before.
+Values are padded with spaces, and the London Datastore uses the token ``Null`` for no reading.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+
+from p9_platform.reads import MeterFileError, Quality, build_reads, kwh_text_to_wh
+
+FORMAT_NAME = "lcl_csv"
+HEADER = ("LCLid", "tstp", "energy(kWh/hh)")
+
+
+def looks_like(head: str) -> bool:
+    """Return True when the first line of a file is the LCL header."""
+    first = head.lstrip("\ufeff").splitlines()[0] if head else ""
+    return tuple(part.strip() for part in first.split(",")) == HEADER
+
+
+def read(content: bytes, source_key: str) -> pd.DataFrame:
+    """Parse an LCL CSV into normalised reads; raise MeterFileError naming the bad line."""
+    text = content.decode("utf-8-sig")
+    if not looks_like(text):
+        raise MeterFileError(source_key, 1, f"a header {','.join(HEADER)}")
+    raw = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True, keep_default_na=False)
+    raw.columns = list(HEADER)
+    # Line 1 is the header, so data row i sits on file line i + 2.
+    lines = pd.Series(np.arange(len(raw), dtype=np.int64) + 2, index=raw.index)
+
+    ends = pd.to_datetime(raw["tstp"].str.strip(), format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    bad_time = ends.isna()
+    if bad_time.any():
+        first = raw.index[bad_time][0]
+        raise MeterFileError(
+            source_key,
+            int(lines[first]),
+            f"a timestamp YYYY-MM-DD HH:MM:SS, found {raw.at[first, 'tstp']!r}",
+        )
+
+    text_values = raw["energy(kWh/hh)"].str.strip()
+    is_null = text_values.isin(["Null", ""])
+    numbers = pd.to_numeric(text_values.where(~is_null), errors="coerce")
+    bad_value = numbers.isna() & ~is_null
+    if bad_value.any():
+        first = raw.index[bad_value][0]
+        raise MeterFileError(
+            source_key,
+            int(lines[first]),
+            f"a kWh number or Null, found {raw.at[first, 'energy(kWh/hh)']!r}",
+        )
+
+    starts = ends.dt.tz_localize("UTC") - pd.Timedelta(minutes=30)
+    quality = pd.Series(np.where(is_null, Quality.MISSING, Quality.ACTUAL), index=raw.index)
+    return build_reads(
+        meter_id=raw["LCLid"].str.strip(),
+        interval_start_utc=starts,
+        energy_wh=kwh_text_to_wh(numbers),
+        quality=quality,
+        source_key=source_key,
+        source_line=lines,
+    )

@@ -1,0 +1,37 @@
+"""Settlement runs: keep every revision side by side and pick the best one per half hour."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from p9_platform.reads import SETTLEMENT_RUNS, Quality
+
+RUN_RANK = {run: rank for rank, run in enumerate(SETTLEMENT_RUNS)}
+
+
+def run_rank(runs: pd.Series) -> pd.Series:
+    """Rank runs by settlement maturity (II lowest, DF highest); unknown runs raise."""
+    ranks = runs.map(RUN_RANK)
+    if ranks.isna().any():
+        unknown = sorted(set(runs[ranks.isna()]))
+        raise ValueError(f"unknown settlement run(s) {unknown}; expected one of {SETTLEMENT_RUNS}")
+    return ranks.astype(int)
+
+
+def best_view(reads: pd.DataFrame) -> pd.DataFrame:
+    """Keep, per meter and half hour, the read from the most mature run that has a value.
+
+    The order is the settlement timetable (II < SF < R1 < R2 < R3 < RF < DF), never arrival
+    time, so a late SF file cannot replace an R1. A half hour missing in every run stays missing.
+    """
+    if reads.empty:
+        return reads.copy()
+    ranked = reads.assign(
+        _has_value=reads["quality"] != Quality.MISSING,
+        _rank=run_rank(reads["settlement_run"]),
+    )
+    ranked = ranked.sort_values(
+        ["meter_id", "interval_start_utc", "_has_value", "_rank"], kind="stable"
+    )
+    best = ranked.drop_duplicates(["meter_id", "interval_start_utc"], keep="last")
+    return best.drop(columns=["_has_value", "_rank"]).reset_index(drop=True)
