@@ -66,6 +66,12 @@ def _clock_keys(starts_utc: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"clock_time": clock, "occurrence": occurrence})
 
 
+def _per_meter_fill(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Fill a half hour the source lacked with its meter's value from the same source day."""
+    by_meter = frame.groupby("meter_id")[column]
+    return frame[column].fillna(by_meter.transform("first"))
+
+
 def replay_day(source_reads: pd.DataFrame, target_day: dt.date) -> pd.DataFrame:
     """Move one source day of reads (any number of meters) onto ``target_day``.
 
@@ -118,9 +124,9 @@ def replay_day(source_reads: pd.DataFrame, target_day: dt.date) -> pd.DataFrame:
             "settlement_period": exact["settlement_period"].astype(np.int64),
             "energy_wh": pd.array(exact["energy_wh"], dtype="Int64"),
             "quality": exact["quality"].fillna(Quality.MISSING).astype(str),
-            "settlement_run": exact["settlement_run"],
-            "source_key": exact["source_key"],
-            "source_line": exact["source_line"],
+            "settlement_run": _per_meter_fill(exact, "settlement_run"),
+            "source_key": _per_meter_fill(exact, "source_key"),
+            "source_line": exact["source_line"].fillna(0).astype(np.int64),
             "replayed_from_utc": pd.to_datetime(replayed_from, utc=True),
         }
     )

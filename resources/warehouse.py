@@ -57,6 +57,13 @@ class Warehouse(dg.ConfigurableResource):
         )
         return bool(found["n"].iloc[0])
 
+    def delete_rows(self, table: str, where: str, parameters: list[object]) -> None:
+        """Delete the rows of ``table`` matching ``where``; a missing table has none."""
+        if not self.table_exists(table):
+            return
+        with self.connect() as connection:
+            connection.execute(f"DELETE FROM {table} WHERE {where}", parameters)
+
     def replace_table(self, table: str, frame: pd.DataFrame) -> int:
         """Replace the whole of ``table`` with ``frame``; return the rows written."""
         with self.connect() as connection:
@@ -71,8 +78,11 @@ class Warehouse(dg.ConfigurableResource):
         """Delete the rows matching ``where`` and insert ``frame``, in one transaction.
 
         This is how every partitioned asset writes, so rerunning a partition replaces it
-        instead of appending it twice. The table is created from ``frame`` on first write.
+        instead of appending it twice. The table is created from ``frame`` on first write;
+        an empty first write only deletes, because an empty frame has no column types to give.
         """
+        if frame.empty and not self.table_exists(table):
+            return 0
         with self.connect() as connection:
             connection.register("incoming", frame)
             connection.execute("BEGIN TRANSACTION")

@@ -33,6 +33,16 @@ class Validation:
     invalid: pd.DataFrame
     failure_cases: pd.DataFrame
 
+    def invalid_with_reasons(self) -> pd.DataFrame:
+        """Return the failing rows with a ``reason`` column naming each failed check."""
+        if self.invalid.empty:
+            return self.invalid.assign(reason=pd.Series([], dtype=str))
+        cases = self.failure_cases.dropna(subset=["index"])
+        described = cases["check"].astype(str) + " on " + cases["column"].fillna("row").astype(str)
+        reasons = described.groupby(cases["index"]).agg(lambda texts: "; ".join(sorted(set(texts))))
+        reason = self.invalid.index.map(reasons).fillna("the frame failed as a whole")
+        return self.invalid.assign(reason=list(reason))
+
     @property
     def passed(self) -> bool:
         """Return True when no row and no column failed."""

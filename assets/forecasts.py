@@ -1,0 +1,85 @@
+"""Forecasts: next year's use and cost per meter."""
+
+import dataclasses
+
+import dagster as dg
+import pandas as pd
+
+from assets.metadata import bar_chart, markdown_table
+from assets.reads import _typed
+from assets.settlement import SETTLED_TABLE
+from assets.tariffs import TARIFF_FIELDS, read_tariff_tables
+from p9_platform.billing.engine import bill_month
+from p9_platform.forecasting import forecast_reads, roll_rates_forward, seasonal_profile
+from resources import Warehouse
+
+FORECAST_TABLE = "forecast.monthly_forecasts"
+FORECAST_MONTHS = 12
+
+
+@dg.asset(
+    group_name="forecasts",
+    deps=["settled_half_hour_reads", *[f"tariff_{field}" for field in TARIFF_FIELDS]],
+    kinds={"duckdb", "pandas"},
+)
+def consumption_forecasts(
+    context: dg.AssetExecutionContext, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    """Twelve-month forecast of use and cost (forecast.monthly_forecasts), one row per meter and
+    month; unpartitioned, rebuilt whole from all settled reads.
+
+    Use comes from each meter's seasonal profile; cost is the forecast reads billed at the
+    latest rates rolled forward, because future rates are not yet published.
+    """
+    reads = _typed(warehouse.query(f"SELECT * FROM {SETTLED_TABLE}"))
+    last_day = reads["settlement_date"].max()
+    first_month = (last_day + pd.offsets.MonthBegin(1)).date()
+    horizon_end = (pd.Timestamp(first_month) + pd.DateOffset(months=FORECAST_MONTHS)).date()
+    context.log.info(
+        f"Profiling {len(reads)} settled half hours of {reads['meter_id'].nunique()} meters; "
+        f"forecasting {FORECAST_MONTHS} months from {first_month}"
+    )
+
+    future = forecast_reads(seasonal_profile(reads), first_month, FORECAST_MONTHS)
+    tables = read_tariff_tables(warehouse)
+    rolled = dataclasses.replace(
+        tables,
+        **{
+            field: roll_rates_forward(getattr(tables, field), horizon_end)
+            for field in TARIFF_FIELDS
+            if field != "supply_points"
+        },
+    )
+
+    rows = []
+    for month_start in pd.date_range(first_month, periods=FORECAST_MONTHS, freq="MS"):
+        run = bill_month(future, rolled, month_start.date())
+        month_reads = future.loc[
+            future["settlement_date"].dt.to_period("M") == month_start.to_period("M")
+        ]
+        use = month_reads.groupby("meter_id")["energy_wh"].sum() / 1000
+        costs = run.bills.set_index("meter_id")["total_pence"] if len(run.bills) else pd.Series()
+        for meter_id, kwh in use.items():
+            rows.append(
+                {
+                    "meter_id": meter_id,
+                    "month": f"{month_start:%Y-%m}",
+                    "kwh": float(kwh),
+                    "cost_pence": int(costs[meter_id]) if meter_id in costs.index else None,
+                }
+            )
+    forecast = pd.DataFrame(rows, columns=["meter_id", "month", "kwh", "cost_pence"])
+    forecast["basis"] = f"seasonal profile of reads to {last_day:%Y-%m-%d}; latest rates"
+
+    written = warehouse.replace_table(FORECAST_TABLE, forecast)
+    context.log.info(f"Wrote {written} meter-months to {FORECAST_TABLE}")
+    totals = forecast.groupby("month")["kwh"].sum()
+    return dg.MaterializeResult(
+        metadata={
+            "rows": written,
+            "meters": int(forecast["meter_id"].nunique()),
+            "first_month": str(first_month),
+            "preview": markdown_table(forecast, rows=24),
+            "kwh_by_month": bar_chart(totals, "Forecast kWh by month, all meters", "kWh"),
+        }
+    )

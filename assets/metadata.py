@@ -1,0 +1,48 @@
+"""Metadata the Dagster UI shows: previews, plots and failing rows."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import dagster as dg
+import matplotlib
+import pandas as pd
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
+
+PREVIEW_ROWS = 10
+
+
+def markdown_table(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
+    """Return the first ``rows`` rows of ``frame`` as a Markdown table."""
+    if frame.empty:
+        return dg.MetadataValue.md("_no rows_")
+    return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False))
+
+
+def failing_rows(cases: pd.DataFrame, rows: pd.DataFrame, limit: int = 20) -> dg.MetadataValue:
+    """Show schema failure cases next to the rows that failed, as Markdown."""
+    if cases.empty:
+        return dg.MetadataValue.md("_every row passed_")
+    summary = cases.loc[:, ["column", "check", "failure_case", "index"]].head(limit)
+    text = "**Failure cases**\n\n" + summary.to_markdown(index=False)
+    if not rows.empty:
+        text += "\n\n**Failing rows**\n\n" + rows.head(limit).to_markdown(index=False)
+    return dg.MetadataValue.md(text)
+
+
+def bar_chart(series: pd.Series, title: str, ylabel: str) -> dg.MetadataValue:
+    """Render a bar chart of ``series`` as an inline PNG in Markdown."""
+    figure, axis = plt.subplots(figsize=(8, 3))
+    series.plot.bar(ax=axis, color="#3b6ea8")
+    axis.set_title(title)
+    axis.set_ylabel(ylabel)
+    axis.set_xlabel("")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80)
+    plt.close(figure)
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    return dg.MetadataValue.md(f"![{title}](data:image/png;base64,{encoded})")

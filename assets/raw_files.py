@@ -1,0 +1,155 @@
+"""Raw meter files: the landing prefix of the meter bucket, file by file."""
+
+import datetime as dt
+
+import dagster as dg
+import pandas as pd
+
+from assets.metadata import markdown_table
+from p9_platform.formats import parse_meter_file
+from p9_platform.reads import MeterFileError
+from resources import MeterBucket, Warehouse
+from resources.s3 import ObjectVersion
+
+INVENTORY_TABLE = "raw.meter_files"
+STAGED_TABLE = "raw.meter_file_reads"
+
+INVENTORY_COLUMNS = [
+    "key",
+    "etag",
+    "size_bytes",
+    "last_modified_utc",
+    "status",
+    "format_name",
+    "rows",
+    "first_settlement_date",
+    "last_settlement_date",
+    "reason",
+    "quarantine_key",
+    "read_at_utc",
+]
+
+
+def _previous_inventory(warehouse: Warehouse) -> pd.DataFrame:
+    if not warehouse.table_exists(INVENTORY_TABLE):
+        return pd.DataFrame(columns=INVENTORY_COLUMNS)
+    return warehouse.query(f"SELECT * FROM {INVENTORY_TABLE}")
+
+
+@dg.asset(
+    group_name="raw_meter_files",
+    kinds={"s3", "duckdb"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "no_quarantined_files",
+            asset="raw_meter_files",
+            description="Every file under the landing prefix could be read.",
+        )
+    ],
+)
+def raw_meter_files(
+    context: dg.AssetExecutionContext, meter_bucket: MeterBucket, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    """Inventory of every object under the landing prefix, one row per key (raw.meter_files),
+    and the normalised reads of each readable file version (raw.meter_file_reads).
+
+    Unpartitioned: files are listed whole because one file can hold any span of days. A file
+    version (key and ETag) is read once; a re-uploaded file is read again and replaces the rows
+    of its earlier version. An unreadable file is copied to the quarantine prefix with a JSON
+    reason and its landing object is left untouched.
+    """
+    listed = list(meter_bucket.list_landing())
+    previous = _previous_inventory(warehouse).set_index("key")
+    context.log.info(
+        f"Listed {len(listed)} objects under s3://{meter_bucket.bucket}/"
+        f"{meter_bucket.landing_prefix}"
+    )
+
+    inventory = []
+    changed_ranges: list[tuple[str, str]] = []
+    read_count = quarantined_count = unchanged_count = 0
+    for obj in listed:
+        if _same_version(previous, obj):
+            inventory.append(previous.loc[obj.key].to_dict() | {"key": obj.key})
+            unchanged_count += 1
+            continue
+
+        content = meter_bucket.read(obj.key)
+        row: dict[str, object] = {
+            "key": obj.key,
+            "etag": obj.etag,
+            "size_bytes": obj.size,
+            "last_modified_utc": obj.last_modified,
+            "read_at_utc": dt.datetime.now(dt.UTC),
+        }
+        try:
+            parsed = parse_meter_file(content, obj.key)
+        except MeterFileError as error:
+            target = meter_bucket.quarantine(obj.key, obj.etag, content, error.as_dict())
+            context.log.warning(f"Quarantined {obj.key} to {target}: {error}")
+            warehouse.delete_rows(STAGED_TABLE, "source_key = ?", [obj.key])
+            row |= {
+                "status": "quarantined",
+                "reason": str(error),
+                "quarantine_key": target,
+                "rows": 0,
+            }
+            quarantined_count += 1
+        else:
+            reads = parsed.reads.assign(file_last_modified_utc=obj.last_modified)
+            warehouse.replace_rows(STAGED_TABLE, reads, "source_key = ?", [obj.key])
+            row |= {
+                "status": "read",
+                "format_name": parsed.format_name,
+                "rows": len(reads),
+                "first_settlement_date": reads["settlement_date"].min(),
+                "last_settlement_date": reads["settlement_date"].max(),
+            }
+            context.log.info(f"Read {obj.key} as {parsed.format_name}: {len(reads)} rows")
+            changed_ranges.append(
+                (
+                    f"{row['first_settlement_date']:%Y-%m-%d}",
+                    f"{row['last_settlement_date']:%Y-%m-%d}",
+                )
+            )
+            read_count += 1
+        inventory.append(row)
+
+    frame = pd.DataFrame(inventory, columns=INVENTORY_COLUMNS)
+    warehouse.replace_table(INVENTORY_TABLE, frame)
+
+    context.log.info(
+        f"{len(listed)} files: {read_count} read, {quarantined_count} quarantined, "
+        f"{unchanged_count} unchanged since the last run"
+    )
+    quarantined = frame.loc[frame["status"] == "quarantined", ["key", "reason", "quarantine_key"]]
+    return dg.MaterializeResult(
+        metadata={
+            "files_listed": len(listed),
+            "files_read": read_count,
+            "files_quarantined": int(len(quarantined)),
+            "files_unchanged": unchanged_count,
+            "changed_day_ranges": dg.MetadataValue.json(changed_ranges),
+            "inventory": markdown_table(frame.drop(columns=["etag", "quarantine_key"])),
+            "quarantine": markdown_table(quarantined, rows=50),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="no_quarantined_files",
+                passed=quarantined.empty,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"quarantined_files": markdown_table(quarantined, rows=50)},
+            )
+        ],
+    )
+
+
+def _same_version(previous: pd.DataFrame, obj: ObjectVersion) -> bool:
+    """Return True when this key was read before at this ETag and last-modified time."""
+    if obj.key not in previous.index:
+        return False
+    seen = previous.loc[obj.key]
+    return bool(
+        seen["etag"] == obj.etag
+        and pd.Timestamp(seen["last_modified_utc"]) == pd.Timestamp(obj.last_modified)
+    )
