@@ -3,7 +3,8 @@
 The profile is the mean energy of each UK clock half hour, by calendar month and by weekday or
 weekend, over every half hour with a value. Each future day takes the profile of its month and
 day type, so the forecast keeps the shape of the evening peak and the winter rise. A month the
-history never saw falls back to the meter's profile over all months.
+history never saw falls back to the meter's profile over all months of that day type, and a day
+type it never saw to the profile over every day.
 """
 
 from __future__ import annotations
@@ -56,15 +57,16 @@ def forecast_reads(profile: pd.DataFrame, first_month: dt.date, months: int = 12
     starts = pd.Series(np.concatenate([day_intervals_utc(day.date()) for day in days]))
     future = pd.concat([starts.rename("interval_start_utc"), _clock_columns(starts)], axis=1)
 
-    overall = profile.groupby(["meter_id", "is_weekend", "clock_time"])["mean_wh"].mean()
     grid = profile[["meter_id"]].drop_duplicates().merge(future, how="cross")
     grid = grid.merge(
         profile, on=["meter_id", "month_of_year", "is_weekend", "clock_time"], how="left"
     )
-    fallback = overall.reindex(
-        pd.MultiIndex.from_frame(grid[["meter_id", "is_weekend", "clock_time"]])
-    ).to_numpy()
-    mean_wh = grid["mean_wh"].fillna(pd.Series(fallback, index=grid.index))
+    # Fall back to all months of the same day type, then to every day, for what history lacks.
+    mean_wh = grid["mean_wh"]
+    for keys in (["meter_id", "is_weekend", "clock_time"], ["meter_id", "clock_time"]):
+        wider = profile.groupby(keys)["mean_wh"].mean()
+        lookup = wider.reindex(pd.MultiIndex.from_frame(grid[keys])).to_numpy()
+        mean_wh = mean_wh.fillna(pd.Series(lookup, index=grid.index))
     grid = grid.loc[mean_wh.notna()]
     energy = np.round(mean_wh[mean_wh.notna()].to_numpy()).astype(np.int64)
 

@@ -58,11 +58,17 @@ class Replay:
         return day
 
 
-def _clock_keys(starts_utc: pd.Series) -> pd.DataFrame:
-    """Key half hours by UK clock time of day and by which occurrence of that time it is."""
+def _clock_keys(starts_utc: pd.Series, meter_ids: pd.Series | None = None) -> pd.DataFrame:
+    """Key half hours by UK clock time of day and by which occurrence of that time it is.
+
+    The occurrence is 1 only for the second pass through the repeated hour of a long day.
+    """
     local = starts_utc.dt.tz_convert(UK)
     clock = local.dt.strftime("%H:%M")
-    occurrence = clock.groupby(local.dt.date.to_numpy()).cumcount()
+    groups = [local.dt.date.to_numpy(), clock.to_numpy()]
+    if meter_ids is not None:
+        groups.insert(0, meter_ids.to_numpy())
+    occurrence = clock.groupby(groups).cumcount()
     return pd.DataFrame({"clock_time": clock, "occurrence": occurrence})
 
 
@@ -83,7 +89,9 @@ def replay_day(source_reads: pd.DataFrame, target_day: dt.date) -> pd.DataFrame:
         return source_reads.loc[:, list(READ_COLUMNS)].copy()
 
     source = source_reads.reset_index(drop=True)
-    source = pd.concat([source, _clock_keys(source["interval_start_utc"])], axis=1)
+    source = pd.concat(
+        [source, _clock_keys(source["interval_start_utc"], source["meter_id"])], axis=1
+    )
 
     target_starts = pd.Series(day_intervals_utc(target_day))
     target = pd.concat(
