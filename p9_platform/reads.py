@@ -31,6 +31,9 @@ SETTLEMENT_RUNS: tuple[str, ...] = ("II", "SF", "R1", "R2", "R3", "RF", "DF")
 # Files that do not name their run are taken as initial settlement.
 DEFAULT_RUN = "SF"
 
+# A 10 MW site uses 5,000 kWh in a half hour; more than that from one meter is not plausible.
+MAX_WH_PER_HALF_HOUR = 5_000_000
+
 READ_COLUMNS: tuple[str, ...] = (
     "meter_id",
     "interval_start_utc",

@@ -9,10 +9,28 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from p9_platform.formats import lcl
+from p9_platform.formats import (
+    bg_csv,
+    chellow_insert,
+    chellow_simple,
+    df2,
+    dtc,
+    lcl,
+    wide_daily,
+)
 from p9_platform.reads import MeterFileError, ParsedFile
 
-READERS: tuple[ModuleType, ...] = (lcl,)
+# Each looks_like checks a distinct first line (header, marker or field pattern), so at most
+# one reader matches; the order only puts the cheapest checks first.
+READERS: tuple[ModuleType, ...] = (
+    dtc,
+    df2,
+    lcl,
+    chellow_simple,
+    wide_daily,
+    chellow_insert,
+    bg_csv,
+)
 
 SNIFF_BYTES = 8192
 
@@ -31,7 +49,11 @@ def parse_meter_file(content: bytes, source_key: str) -> ParsedFile:
     reader = detect_format(content)
     if reader is None:
         known = ", ".join(r.FORMAT_NAME for r in READERS)
-        raise MeterFileError(source_key, 1, f"a known meter data format ({known})")
+        first_line = content[:200].decode("utf-8", errors="replace").splitlines()[:1]
+        found = first_line[0] if first_line else ""
+        raise MeterFileError(
+            source_key, 1, f"a known meter data format ({known}), found first line {found!r}"
+        )
     return ParsedFile(
         source_key=source_key,
         format_name=reader.FORMAT_NAME,

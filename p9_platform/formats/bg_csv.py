@@ -1,0 +1,104 @@
+"""British Gas style half-hourly CSV: one row per meter and UTC day.
+
+Layout, no header, 51 fields a row::
+
+    2292056799106,E04M00872,06/07/2008,0.262,,0.252,...   MPAN core, meter serial, dd/mm/yyyy,
+                                                          then 48 kWh values
+
+The 48 values are the half hours of the UTC day, the first starting 00:00 UTC (Chellow's
+``hh_parser_bg_csv`` adds 30 minutes per column to UTC midnight), so a clock-change day is
+still 48 values and becomes 46 or 50 settlement periods once mapped to UK days. An empty cell is
+a half hour without a reading and becomes a ``missing`` read. The file states no unit and no
+status: values are read as kWh, rejected when implausible for kWh, and counted as actual.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from p9_platform.formats.common import (
+    check_mpan_cores,
+    decode_text,
+    file_lines,
+    parse_energy_wh,
+    raise_first,
+    read_csv_by_line,
+)
+from p9_platform.reads import MeterFileError, Quality, build_reads
+
+FORMAT_NAME = "bg_csv"
+
+VALUES_PER_DAY = 48
+FIELD_COUNT = 3 + VALUES_PER_DAY
+
+_FIRST_FIELDS = re.compile(r"^[^,]*,[^,]*,\s*\d{1,2}/\d{1,2}/\d{4}\s*,")
+
+
+def looks_like(head: str) -> bool:
+    """Return True when the first line has 51 fields and the third is a dd/mm/yyyy date."""
+    lines = head.lstrip("\ufeff").splitlines()
+    if not lines:
+        return False
+    first = lines[0]
+    return bool(_FIRST_FIELDS.match(first)) and first.count(",") == FIELD_COUNT - 1
+
+
+def read(content: bytes, source_key: str) -> pd.DataFrame:
+    """Parse a BG CSV into normalised reads; raise MeterFileError naming the bad line."""
+    text = decode_text(content, source_key)
+    raw = read_csv_by_line(text, FIELD_COUNT, source_key)
+    lines = file_lines(raw)
+
+    blank = raw.isna().all(axis=1)
+    commas = pd.Series(text.split("\n")[: len(raw)], index=raw.index).str.count(",")
+    raise_first(
+        source_key,
+        ~blank & (commas != FIELD_COUNT - 1),
+        lines,
+        lambda row: (
+            f"{FIELD_COUNT} fields (MPAN core, meter serial, date, 48 kWh values), "
+            f"found {commas[row] + 1}"
+        ),
+    )
+    rows = raw.loc[~blank]
+    if rows.empty:
+        raise MeterFileError(source_key, None, "at least one meter-day row, found none")
+    row_lines = lines[~blank]
+
+    cores = check_mpan_cores(rows[0].fillna("").str.strip(), row_lines, source_key)
+    date_text = rows[2].fillna("").str.strip()
+    days = pd.to_datetime(date_text, format="%d/%m/%Y", errors="coerce")
+    raise_first(
+        source_key,
+        days.isna(),
+        row_lines,
+        lambda row: f"a date dd/mm/yyyy in field 3, found {date_text[row]!r}",
+    )
+
+    values = rows[list(range(3, FIELD_COUNT))].to_numpy().ravel()
+    value_lines = pd.Series(np.repeat(row_lines.to_numpy(), VALUES_PER_DAY))
+    value_text = pd.Series(values).str.strip()
+    missing = value_text.isna() | (value_text == "")
+    energy = parse_energy_wh(
+        value_text,
+        value_lines,
+        source_key,
+        unit="kWh",
+        unit_stated=False,
+        missing=missing,
+    )
+    offsets = np.tile(np.arange(VALUES_PER_DAY) * np.timedelta64(30, "m"), len(rows))
+    day_starts = np.repeat(days.to_numpy(), VALUES_PER_DAY)
+    starts = pd.Series(day_starts + offsets).dt.tz_localize("UTC")
+    quality = pd.Series(np.where(missing, Quality.MISSING, Quality.ACTUAL))
+    return build_reads(
+        meter_id=pd.Series(np.repeat(cores.to_numpy(), VALUES_PER_DAY)),
+        interval_start_utc=starts,
+        energy_wh=energy,
+        quality=quality,
+        source_key=source_key,
+        source_line=value_lines,
+    )

@@ -1,0 +1,89 @@
+"""Shared rules of Chellow's two half-hour CSV layouts (see chellow_insert and chellow_simple).
+
+Both carry, per row, an MPAN core (spaces allowed), a start time ``YYYY-MM-DD HH:MM``, a channel
+type, a kWh value and a one-letter status. Times mark the START of the half hour. A time ending
+in ``Z`` is UTC; a time without it is UK clock time, as Chellow's own ``parse_hh_start`` reads it,
+so the repeated October hour needs both rows in time order (see
+:func:`p9_platform.formats.common.utc_from_uk_clock`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from p9_platform.formats.common import (
+    check_mpan_cores,
+    parse_energy_wh,
+    quality_from_flags,
+    raise_first,
+    utc_from_uk_clock,
+)
+from p9_platform.reads import Quality, build_reads
+
+ACTIVE_CHANNEL = "ACTIVE"
+STATUS_QUALITY = {"A": Quality.ACTUAL, "E": Quality.ESTIMATED}
+
+
+def build_chellow_reads(
+    *,
+    cores: pd.Series,
+    starts: pd.Series,
+    channels: pd.Series,
+    values: pd.Series,
+    statuses: pd.Series,
+    lines: pd.Series,
+    source_key: str,
+) -> pd.DataFrame:
+    """Check and convert the five Chellow fields (all text) into normalised reads."""
+    channels = channels.fillna("").str.strip().str.upper()
+    raise_first(
+        source_key,
+        channels != ACTIVE_CHANNEL,
+        lines,
+        lambda row: f"channel type {ACTIVE_CHANNEL} (active import), found {channels[row]!r}",
+    )
+    meter_ids = check_mpan_cores(cores.fillna("").str.strip(), lines, source_key)
+    starts_utc = parse_start_times(starts.fillna("").str.strip(), meter_ids, lines, source_key)
+    quality = quality_from_flags(
+        statuses.fillna("").str.strip().str.upper(), STATUS_QUALITY, lines, source_key, "a status"
+    )
+    energy = parse_energy_wh(
+        values.fillna("").str.strip(), lines, source_key, unit="kWh", unit_stated=False
+    )
+    return build_reads(
+        meter_id=meter_ids,
+        interval_start_utc=starts_utc,
+        energy_wh=energy,
+        quality=quality,
+        source_key=source_key,
+        source_line=lines,
+    )
+
+
+def parse_start_times(
+    text: pd.Series, meter_ids: pd.Series, lines: pd.Series, source_key: str
+) -> pd.Series:
+    """Parse ``YYYY-MM-DD HH:MM`` start times: UTC when they end in ``Z``, else UK clock time."""
+    is_utc = text.str.endswith("Z")
+    clock = text.str.removesuffix("Z").str.replace("T", " ", regex=False)
+    parsed = pd.to_datetime(clock, format="%Y-%m-%d %H:%M", errors="coerce")
+    raise_first(
+        source_key,
+        parsed.isna(),
+        lines,
+        lambda row: f"a start time YYYY-MM-DD HH:MM (Z for UTC), found {text[row]!r}",
+    )
+    raise_first(
+        source_key,
+        pd.Series(~np.isin(parsed.dt.minute, [0, 30]), index=parsed.index),
+        lines,
+        lambda row: f"a start time on the hour or half hour, found {text[row]!r}",
+    )
+    if is_utc.all():
+        return parsed.dt.tz_localize("UTC")
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns, UTC]")
+    result[is_utc] = parsed[is_utc].dt.tz_localize("UTC")
+    local = ~is_utc
+    result[local] = utc_from_uk_clock(parsed[local], meter_ids[local], lines[local], source_key)
+    return result

@@ -1,0 +1,251 @@
+"""Wide daily CSV: one row per meter and UK settlement day, our own supplier-facing layout.
+
+Layout: a header line, then one row per meter-day::
+
+    mpan_core,settlement_date,unit,flags,p01,p02,...,p50
+    2248624512332,2025-10-26,kWh,AAAA...A,0.512,0.498,...,0.530
+
+* ``mpan_core``: 13 digits, check digit verified; spaces are ignored.
+* ``settlement_date``: ``YYYY-MM-DD``, the UK settlement date.
+* ``unit``: ``kWh`` or ``Wh`` for every value in the row; Wh values must be whole numbers.
+* ``flags``: one letter per settlement period of that day, in order: ``A`` actual,
+  ``E`` estimated, ``M`` missing. Its length is the number of periods the row carries and must
+  be the day's length: 46 when the clocks go forward, 50 when they go back, 48 otherwise.
+* ``p01`` .. ``pNN``: the value of settlement period 1..NN in UK clock time (period 1 starts at
+  local midnight; on a 50-period day periods 3-4 and 5-6 cover the repeated hour 01:00-02:00,
+  first BST then GMT). The header has 46, 48 or 50 period columns; a file that holds any
+  50-period day needs all 50. Cells after the day's last period must be empty, and a cell is
+  empty exactly when its flag is ``M``.
+
+A row whose flags do not match the day's length (say 48 on a 46- or 50-period day) is rejected,
+because the layout counts settlement periods, not wall-clock half hours, and guessing which
+half hours a producer meant would shift every later value by an hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from p9_platform.clock import local_midnight_utc, periods_in_day
+from p9_platform.formats.common import (
+    check_mpan_cores,
+    decode_text,
+    file_lines,
+    parse_energy_wh,
+    raise_first,
+    read_csv_by_line,
+)
+from p9_platform.reads import MeterFileError, Quality, build_reads
+
+FORMAT_NAME = "wide_daily_csv"
+
+LEADING_COLUMNS = ("mpan_core", "settlement_date", "unit", "flags")
+PERIOD_COLUMN_COUNTS = (46, 48, 50)
+UNITS = ("kWh", "Wh")
+FLAG_QUALITY = {"A": Quality.ACTUAL, "E": Quality.ESTIMATED, "M": Quality.MISSING}
+
+
+def period_columns(count: int) -> list[str]:
+    """Return the period column names ``p01`` .. ``pNN``."""
+    return [f"p{period:02d}" for period in range(1, count + 1)]
+
+
+def looks_like(head: str) -> bool:
+    """Return True when the first line starts with the wide daily leading columns."""
+    lines = head.lstrip("\ufeff").splitlines()
+    if not lines:
+        return False
+    names = tuple(part.strip().lower() for part in lines[0].split(","))
+    return names[: len(LEADING_COLUMNS)] == LEADING_COLUMNS
+
+
+def read(content: bytes, source_key: str) -> pd.DataFrame:
+    """Parse a wide daily CSV into normalised reads; raise MeterFileError naming the bad line."""
+    text = decode_text(content, source_key)
+    period_count = _check_header(text, source_key)
+    raw = read_csv_by_line(text, len(LEADING_COLUMNS) + period_count, source_key)
+    lines = file_lines(raw)
+    rows = raw.iloc[1:]
+    rows = rows.loc[~rows.isna().all(axis=1)]
+    if rows.empty:
+        raise MeterFileError(source_key, None, "at least one meter-day row, found none")
+    row_lines = lines[rows.index]
+
+    cores = check_mpan_cores(rows[0].fillna("").str.strip(), row_lines, source_key)
+    date_text = rows[1].fillna("").str.strip()
+    days = pd.to_datetime(date_text, format="%Y-%m-%d", errors="coerce")
+    raise_first(
+        source_key,
+        days.isna(),
+        row_lines,
+        lambda row: f"settlement_date as YYYY-MM-DD, found {date_text[row]!r}",
+    )
+    units = rows[2].fillna("").str.strip()
+    raise_first(
+        source_key,
+        ~units.isin(UNITS),
+        row_lines,
+        lambda row: f"unit kWh or Wh, found {units[row]!r}",
+    )
+
+    distinct_days = {day: day.date() for day in days.unique()}
+    lengths = days.map({day: periods_in_day(date) for day, date in distinct_days.items()})
+    raise_first(
+        source_key,
+        lengths > period_count,
+        row_lines,
+        lambda row: (
+            f"period columns p01..p{lengths[row]} because {days[row].date()} has "
+            f"{lengths[row]} settlement periods, found only p01..p{period_count:02d} in the header"
+        ),
+    )
+    flags = rows[3].fillna("").str.strip().str.upper()
+    _check_flags(flags, lengths, days, row_lines, source_key)
+
+    cells = rows[list(range(len(LEADING_COLUMNS), len(LEADING_COLUMNS) + period_count))]
+    cell_text = cells.apply(lambda column: column.str.strip()).to_numpy(dtype=object)
+    is_empty = pd.isna(cell_text) | (cell_text == "")
+    period_index = np.arange(period_count)
+    in_day = period_index[None, :] < lengths.to_numpy()[:, None]
+    _check_cells_after_day(is_empty, in_day, lengths, days, row_lines, source_key)
+
+    flag_matrix = _flag_matrix(flags, period_count)
+    flagged_missing = flag_matrix == ord("M")
+    mismatch = in_day & (flagged_missing != is_empty)
+    _raise_cell_mismatch(mismatch, flagged_missing, row_lines, source_key)
+
+    # Flatten to one entry per period that exists on the row's day.
+    row_position, period = np.nonzero(in_day)
+    value_lines = pd.Series(row_lines.to_numpy()[row_position])
+    value_text = pd.Series(cell_text[row_position, period])
+    missing = pd.Series(flagged_missing[row_position, period])
+    value_units = units.to_numpy()[row_position]
+    energy = pd.Series(pd.array([pd.NA] * len(value_text), dtype="Int64"))
+    for unit in UNITS:
+        chosen = pd.Series(value_units == unit)
+        if chosen.any():
+            energy[chosen] = parse_energy_wh(
+                value_text[chosen],
+                value_lines[chosen],
+                source_key,
+                unit=unit,
+                unit_stated=True,
+                missing=missing[chosen],
+            )
+
+    midnights = days.map({day: local_midnight_utc(date) for day, date in distinct_days.items()})
+    midnight_values = (
+        pd.to_datetime(midnights, utc=True).dt.tz_localize(None).to_numpy()[row_position]
+    )
+    starts = pd.Series(midnight_values + period * np.timedelta64(30, "m")).dt.tz_localize("UTC")
+    quality_codes = flag_matrix[row_position, period]
+    quality = pd.Series(
+        np.select(
+            [quality_codes == ord("A"), quality_codes == ord("E")],
+            [Quality.ACTUAL.value, Quality.ESTIMATED.value],
+            Quality.MISSING.value,
+        )
+    )
+    return build_reads(
+        meter_id=pd.Series(cores.to_numpy()[row_position]),
+        interval_start_utc=starts,
+        energy_wh=energy,
+        quality=quality,
+        source_key=source_key,
+        source_line=value_lines,
+    )
+
+
+def _check_header(text: str, source_key: str) -> int:
+    first = text.split("\n", 1)[0].rstrip("\r")
+    names = [part.strip().lower() for part in first.split(",")]
+    periods = names[len(LEADING_COLUMNS) :]
+    if tuple(names[: len(LEADING_COLUMNS)]) != LEADING_COLUMNS or not (
+        len(periods) in PERIOD_COLUMN_COUNTS and periods == period_columns(len(periods))
+    ):
+        raise MeterFileError(
+            source_key,
+            1,
+            "a header mpan_core,settlement_date,unit,flags followed by p01..p46, p01..p48 or "
+            f"p01..p50, found {first[:120]!r}",
+        )
+    return len(periods)
+
+
+def _day_note(length: int) -> str:
+    if length == 46:
+        return " (the clocks go forward)"
+    if length == 50:
+        return " (the clocks go back)"
+    return ""
+
+
+def _check_flags(
+    flags: pd.Series,
+    lengths: pd.Series,
+    days: pd.Series,
+    lines: pd.Series,
+    source_key: str,
+) -> None:
+    flag_lengths = flags.str.len()
+
+    def wrong_length(row: object) -> str:
+        day: dt.date = days[row].date()
+        return (
+            f"flags for {lengths[row]} settlement periods because {day} has {lengths[row]}"
+            f"{_day_note(int(lengths[row]))}, found {flag_lengths[row]}"
+        )
+
+    raise_first(source_key, flag_lengths != lengths, lines, wrong_length)
+    bad_letters = flags.str.contains(r"[^AEM]", regex=True)
+    raise_first(
+        source_key,
+        bad_letters,
+        lines,
+        lambda row: f"flags made of A, E and M only, found {flags[row]!r}",
+    )
+
+
+def _check_cells_after_day(
+    is_empty: np.ndarray,
+    in_day: np.ndarray,
+    lengths: pd.Series,
+    days: pd.Series,
+    lines: pd.Series,
+    source_key: str,
+) -> None:
+    extra = pd.Series((~is_empty & ~in_day).any(axis=1), index=lengths.index)
+
+    def message(row: object) -> str:
+        length = int(lengths[row])
+        return (
+            f"no values after p{length:02d} because {days[row].date()} has {length} settlement "
+            f"periods{_day_note(length)}, found a value in a later column"
+        )
+
+    raise_first(source_key, extra, lines, message)
+
+
+def _flag_matrix(flags: pd.Series, width: int) -> np.ndarray:
+    """Return flag letters as an (rows, width) array of byte codes, padded with spaces."""
+    padded = flags.str.pad(width, side="right").str.encode("ascii")
+    joined = b"".join(padded.tolist())
+    return np.frombuffer(joined, dtype=np.uint8).reshape(len(flags), width)
+
+
+def _raise_cell_mismatch(
+    mismatch: np.ndarray, flagged_missing: np.ndarray, lines: pd.Series, source_key: str
+) -> None:
+    bad_rows = np.nonzero(mismatch.any(axis=1))[0]
+    if len(bad_rows) == 0:
+        return
+    row = int(bad_rows[0])
+    period = int(np.nonzero(mismatch[row])[0][0]) + 1
+    if flagged_missing[row, period - 1]:
+        expected = f"an empty p{period:02d} because its flag is M, found a value"
+    else:
+        expected = f"a value in p{period:02d} because its flag is not M, found an empty cell"
+    raise MeterFileError(source_key, int(lines.iloc[row]), expected)
