@@ -1,14 +1,23 @@
-"""Exact money: integer nanopence inside, whole pence on the bill, one rounding rule.
+"""Exact money: integer amounts inside, whole pence on the bill, one rounding rule.
 
 The rounding rule of P9 platform:
 
-* A half-hourly or daily amount is exact: watt-hours times a rate in millionths of a penny per
-  kWh gives nanopence (10^-9 p) with no rounding at all.
-* Each bill line (one charge at one rate in one month) is the sum of its exact amounts, rounded
-  once to the whole penny, half away from zero (ROUND_HALF_UP): 108.5 p becomes 109 p.
-* VAT is charged on the sum of the rounded bill lines and rounded once in the same way.
-
-So a bill's lines always equal the rounded sums of the half-hourly lines beneath them.
+* Volumes are integers. Metered energy is in watt-hours. Loss factors are scaled to integer
+  counts of 10^-7 (:data:`FACTOR_SCALE`; published LLFs have 3 decimals, TLMs 7), so the
+  loss-adjusted gsp volume is Wh x LLF in units of 10^-7 Wh and the nbp volume is
+  Wh x LLF x TLM in units of 10^-14 Wh. No volume is ever rounded.
+* Rates are integers of a millionth of a penny (micro-pence) per kWh, per day or per kVA a day.
+  A rate with more than six decimals of a penny is rejected, never rounded.
+* The exact amount of a bill line (one charge at one rate for one meter and month) is the sum of
+  volume x rate over its half hours or days, in Python integers, so nothing overflows.
+* That exact amount is rounded half up (ties away from zero) first to whole nanopence
+  (10^-9 p) and then to whole pence: 108.5 p becomes 109 p. For lines on metered energy or on
+  days the first step changes nothing, because Wh x micro-pence per kWh is already nanopence.
+* The half-hour view apportions each bill line's nanopence over its half hours in proportion to
+  their volume by the largest-remainder method (day charges: in equal shares over the day's
+  half hours), so the half hours of a line sum exactly to its nanopence, and rounding that sum
+  gives the line's pence.
+* VAT is charged on the sum of the rounded bill lines and rounded half up to the penny once.
 """
 
 from __future__ import annotations
@@ -19,6 +28,7 @@ import numpy as np
 
 NANOPENCE_PER_PENNY = 10**9
 MICRO = 10**6
+FACTOR_SCALE = 10**7
 
 
 def rate_to_micro(rate: Decimal) -> int:
@@ -42,8 +52,9 @@ def round_half_up(numerator: int, denominator: int) -> int:
 
 def nanopence_to_pence(amounts: np.ndarray) -> np.ndarray:
     """Round an array of nanopence amounts to whole pence under the rule above."""
-    values = np.asarray(amounts, dtype=object)
-    return np.array([round_half_up(int(v), NANOPENCE_PER_PENNY) for v in values], dtype=np.int64)
+    values = np.asarray(amounts, dtype=np.int64)
+    magnitude = (np.abs(values) + NANOPENCE_PER_PENNY // 2) // NANOPENCE_PER_PENNY
+    return np.where(values >= 0, magnitude, -magnitude).astype(np.int64)
 
 
 def percent_of(pence: int, rate_pct: Decimal) -> int:
@@ -56,3 +67,53 @@ def format_pounds(pence: int) -> str:
     sign = "-" if pence < 0 else ""
     pounds, rest = divmod(abs(pence), 100)
     return f"{sign}£{pounds:,}.{rest:02d}"
+
+
+def apportion(totals: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Split integer ``totals`` over the items of each group by the largest-remainder method.
+
+    ``groups[i]`` is the index into ``totals`` of item ``i`` and ``weights[i]`` its share
+    (non-negative). The result is an integer per item, and the items of each group sum exactly
+    to that group's total. Floating point only orders the remainders, so two items with equal
+    weights may swap a unit, but the group sums are always exact. A group whose weights are all
+    zero gets equal shares.
+    """
+    totals = np.asarray(totals, dtype=np.int64)
+    groups = np.asarray(groups, dtype=np.int64)
+    weights = np.asarray(weights, dtype=np.float64)
+    if len(groups) == 0:
+        return np.zeros(0, dtype=np.int64)
+    size = len(totals)
+    weight_sum = np.bincount(groups, weights, minlength=size)
+    count = np.bincount(groups, minlength=size)
+    no_weight = weight_sum[groups] == 0
+    weights = np.where(no_weight, 1.0, weights)
+    weight_sum = np.where(weight_sum == 0, count, weight_sum)
+
+    exact = totals[groups].astype(np.float64) * weights / weight_sum[groups]
+    base = np.floor(exact).astype(np.int64)
+    remainder = exact - base
+    given = np.zeros(size, dtype=np.int64)
+    np.add.at(given, groups, base)
+    deficit = totals - given
+
+    # Hand out the missing units to the largest remainders of each group; float error can
+    # also leave a group one unit over, which is taken back from the smallest remainders.
+    order = np.lexsort((-remainder, groups))
+    rank = _rank_within(groups[order])
+    share = base.copy()
+    plus = rank < deficit[groups[order]]
+    share[order[plus]] += 1
+    order_low = np.lexsort((remainder, groups))
+    rank_low = _rank_within(groups[order_low])
+    minus = rank_low < -deficit[groups[order_low]]
+    share[order_low[minus]] -= 1
+    return share
+
+
+def _rank_within(sorted_groups: np.ndarray) -> np.ndarray:
+    """Return each item's position inside its run of equal group ids (input sorted by group)."""
+    positions = np.arange(len(sorted_groups))
+    starts = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
+    first = np.maximum.accumulate(np.where(starts, positions, 0))
+    return positions - first

@@ -1,4 +1,4 @@
-"""pandera schemas of bill lines and bills."""
+"""pandera schemas of bill lines and bills, in step with the frames of the bill engine."""
 
 from __future__ import annotations
 
@@ -10,10 +10,16 @@ BILL_LINES = pa.DataFrameSchema(
         "meter_id": pa.Column(str),
         "bill_month": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}$")),
         "line_code": pa.Column(str),
+        "element": pa.Column(str),
+        "band": pa.Column(str),
         "quantity": pa.Column(float, pa.Check.ge(0)),
+        "rate_p": pa.Column(str),
+        "amount_nanopence": pa.Column(int),
         "amount_pence": pa.Column(int),
+        "priced": pa.Column(bool),
+        "note": pa.Column(str),
     },
-    unique=["meter_id", "bill_month", "line_code", "rate_p"],
+    unique=["meter_id", "bill_month", "line_code", "band", "rate_p"],
     name="bill_lines",
 )
 
@@ -26,6 +32,7 @@ BILLS = pa.DataFrameSchema(
     {
         "meter_id": pa.Column(str),
         "bill_month": pa.Column(str),
+        "live_days": pa.Column(int, pa.Check.in_range(1, 31)),
         "net_pence": pa.Column(int),
         "vat_pence": pa.Column(int, pa.Check.ge(0)),
         "total_pence": pa.Column(int),
