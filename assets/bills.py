@@ -7,11 +7,11 @@ import pandas as pd
 
 from assets.metadata import bar_chart, failing_rows, markdown_table
 from assets.partitions import billing_months
-from assets.reads import _typed
 from assets.settlement import SETTLED_TABLE
 from assets.tariffs import TARIFF_FIELDS, read_tariff_tables
 from p9_platform.billing.engine import BillRun, bill_month
 from p9_platform.billing.money import format_pounds
+from p9_platform.normalise import coerce_read_dtypes
 from p9_platform.schemas import BILL_LINES, BILLS, validate
 from resources import Warehouse
 
@@ -93,7 +93,7 @@ def monthly_bills(context: dg.AssetExecutionContext, warehouse: Warehouse):
     for month_start in months_in_window(window.start, window.end):
         month = f"{month_start:%Y-%m}"
         month_end = (pd.Timestamp(month_start) + pd.offsets.MonthEnd(0)).date()
-        reads = _typed(
+        reads = coerce_read_dtypes(
             warehouse.query(
                 f"SELECT * FROM {SETTLED_TABLE} WHERE settlement_date BETWEEN ? AND ?",
                 [month_start, month_end],
@@ -131,6 +131,7 @@ def _results(runs: dict[str, BillRun]):
         metadata={"rows": len(lines), "preview": markdown_table(lines, rows=20)},
         check_results=[
             dg.AssetCheckResult(
+                asset_key="bill_lines",
                 check_name="bill_lines_schema",
                 passed=lines_check is None or lines_check.passed,
                 metadata={
@@ -159,6 +160,7 @@ def _results(runs: dict[str, BillRun]):
         },
         check_results=[
             dg.AssetCheckResult(
+                asset_key="bills",
                 check_name="bills_schema",
                 passed=bills_check is None or bills_check.passed,
                 metadata={
@@ -168,6 +170,7 @@ def _results(runs: dict[str, BillRun]):
                 },
             ),
             dg.AssetCheckResult(
+                asset_key="bills",
                 check_name="every_supply_billed",
                 passed=exceptions.empty,
                 severity=dg.AssetCheckSeverity.WARN,

@@ -6,11 +6,11 @@ import dagster as dg
 import pandas as pd
 
 from assets.metadata import bar_chart, markdown_table
-from assets.reads import _typed
 from assets.settlement import SETTLED_TABLE
 from assets.tariffs import TARIFF_FIELDS, read_tariff_tables
 from p9_platform.billing.engine import bill_month
 from p9_platform.forecasting import forecast_reads, roll_rates_forward, seasonal_profile
+from p9_platform.normalise import coerce_read_dtypes
 from resources import Warehouse
 
 FORECAST_TABLE = "forecast.monthly_forecasts"
@@ -31,7 +31,7 @@ def consumption_forecasts(
     Use comes from each meter's seasonal profile; cost is the forecast reads billed at the
     latest rates rolled forward, because future rates are not yet published.
     """
-    reads = _typed(warehouse.query(f"SELECT * FROM {SETTLED_TABLE}"))
+    reads = coerce_read_dtypes(warehouse.query(f"SELECT * FROM {SETTLED_TABLE}"))
     last_day = reads["settlement_date"].max()
     first_month = (last_day + pd.offsets.MonthBegin(1)).date()
     horizon_end = (pd.Timestamp(first_month) + pd.DateOffset(months=FORECAST_MONTHS)).date()

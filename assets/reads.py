@@ -9,7 +9,7 @@ from assets.metadata import bar_chart, failing_rows, markdown_table
 from assets.partitions import settlement_days
 from assets.raw_files import STAGED_TABLE
 from p9_platform.clock import days_in_window
-from p9_platform.normalise import fill_gaps
+from p9_platform.normalise import coerce_read_dtypes, fill_gaps
 from p9_platform.reads import READ_COLUMNS, Quality
 from p9_platform.replay import replay_day
 from p9_platform.schemas import HALF_HOUR_READS, validate
@@ -37,7 +37,7 @@ def staged_reads(warehouse: Warehouse, days: list[dt.date]) -> pd.DataFrame:
     )
     spans["first_start_utc"] = pd.to_datetime(spans["first_start_utc"], utc=True)
     spans["last_start_utc"] = pd.to_datetime(spans["last_start_utc"], utc=True)
-    return fill_gaps(_typed(rows), spans, days)
+    return fill_gaps(coerce_read_dtypes(rows), spans, days)
 
 
 def latest_per_half_hour(rows: pd.DataFrame) -> pd.DataFrame:
@@ -49,19 +49,6 @@ def latest_per_half_hour(rows: pd.DataFrame) -> pd.DataFrame:
     ranked = ranked.sort_values(["_quality", "file_last_modified_utc", "source_key"])
     keys = ["meter_id", "interval_start_utc", "settlement_run"]
     return ranked.drop_duplicates(keys, keep="last").drop(columns=["_quality"])
-
-
-def _typed(rows: pd.DataFrame) -> pd.DataFrame:
-    """Restore the read dtypes after a round trip through DuckDB."""
-    typed = rows.loc[:, list(READ_COLUMNS)].copy()
-    typed["interval_start_utc"] = pd.to_datetime(typed["interval_start_utc"], utc=True)
-    typed["replayed_from_utc"] = pd.to_datetime(typed["replayed_from_utc"], utc=True)
-    typed["settlement_date"] = pd.to_datetime(typed["settlement_date"]).astype("datetime64[ns]")
-    typed["energy_wh"] = typed["energy_wh"].astype("Int64")
-    typed["kwh"] = typed["kwh"].astype("Float64")
-    typed["settlement_period"] = typed["settlement_period"].astype("int64")
-    typed["source_line"] = typed["source_line"].astype("int64")
-    return typed.reset_index(drop=True)
 
 
 def replayed_reads(
@@ -111,7 +98,7 @@ def half_hour_reads(
     original = staged_reads(warehouse, days)
     replayed = replayed_reads(warehouse, settings, days)
     reads = pd.concat([frame for frame in (original, replayed) if not frame.empty] or [original])
-    reads = _typed(reads)
+    reads = coerce_read_dtypes(reads)
     context.log.info(
         f"{len(days)} settlement day(s) from {days[0]} to {days[-1]}: {len(original)} rows "
         f"from files, {len(replayed)} replayed"

@@ -4,8 +4,9 @@ import dagster as dg
 
 from assets.metadata import markdown_table
 from assets.partitions import settlement_days
-from assets.reads import READS_TABLE, _typed
+from assets.reads import READS_TABLE
 from p9_platform.clock import days_in_window
+from p9_platform.normalise import coerce_read_dtypes
 from p9_platform.settlement import best_view
 from resources import Warehouse
 
@@ -31,7 +32,9 @@ def settled_half_hour_reads(
     days = days_in_window(context.partition_time_window.start, context.partition_time_window.end)
     window = [min(days), max(days)]
     where = "settlement_date BETWEEN ? AND ?"
-    reads = _typed(warehouse.query(f"SELECT * FROM {READS_TABLE} WHERE {where}", window))
+    reads = coerce_read_dtypes(
+        warehouse.query(f"SELECT * FROM {READS_TABLE} WHERE {where}", window)
+    )
 
     settled = best_view(reads)
     runs = settled["settlement_run"].value_counts().rename_axis("settlement_run")

@@ -63,3 +63,22 @@ def fill_gaps(reads: pd.DataFrame, spans: pd.DataFrame, days: list[dt.date]) -> 
     gaps["interval_start_utc"] = pd.to_datetime(gaps["interval_start_utc"], utc=True)
     combined = pd.concat([reads.loc[:, list(READ_COLUMNS)], gaps], ignore_index=True)
     return combined.sort_values(["meter_id", "interval_start_utc"], ignore_index=True)
+
+
+def coerce_read_dtypes(rows: pd.DataFrame) -> pd.DataFrame:
+    """Give read columns their canonical dtypes, e.g. after a round trip through DuckDB.
+
+    DuckDB returns timestamps in microseconds and integers with nulls as floats; the read
+    schema expects nanosecond UTC timestamps and nullable integers.
+    """
+    typed = rows.loc[:, list(READ_COLUMNS)].copy()
+    for column in ("interval_start_utc", "replayed_from_utc"):
+        typed[column] = pd.to_datetime(typed[column], utc=True).astype("datetime64[ns, UTC]")
+    typed["settlement_date"] = pd.to_datetime(typed["settlement_date"]).astype("datetime64[ns]")
+    typed["energy_wh"] = typed["energy_wh"].astype("Int64")
+    typed["kwh"] = typed["kwh"].astype("Float64")
+    typed["settlement_period"] = typed["settlement_period"].astype(np.int64)
+    typed["source_line"] = typed["source_line"].astype(np.int64)
+    for column in ("meter_id", "quality", "settlement_run", "source_key"):
+        typed[column] = typed[column].astype(str)
+    return typed.reset_index(drop=True)

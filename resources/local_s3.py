@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +16,9 @@ DEFAULT_PORT = 9555
 
 
 def _free_port(preferred: int) -> int:
+    """Return ``preferred`` when nothing listens there, else (or for 0) any free port."""
     with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", preferred)) != 0:
+        if preferred and probe.connect_ex(("127.0.0.1", preferred)) != 0:
             return preferred
     with socket.socket() as spare:
         spare.bind(("127.0.0.1", 0))
@@ -31,6 +33,8 @@ def local_s3(port: int = DEFAULT_PORT) -> Iterator[str]:
     by side. Everything stored is gone when the block ends.
     """
     chosen = _free_port(port)
+    # moto's web server logs every request; keep a run's log about the pipeline.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=chosen, verbose=False)
     server.start()
     try:
