@@ -640,7 +640,7 @@ LINE_COLUMNS = [
 def _rate_text(rate_micro: int) -> str:
     if rate_micro == NO_ROW:
         return "half-hourly"
-    return str((Decimal(int(rate_micro)) / MICRO).normalize())
+    return format((Decimal(int(rate_micro)) / MICRO).normalize(), "f")
 
 
 def bill_lines(
