@@ -13,7 +13,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from p9_platform.clock import settlement_date_and_period
+from p9_platform.clock import UK, settlement_date_and_period
 
 
 class Quality(StrEnum):
@@ -101,11 +101,11 @@ def build_reads(
     46/48/50-period days right in the same way.
     """
     starts = pd.to_datetime(interval_start_utc, utc=True)
-    clock = settlement_date_and_period(starts)
+    clock = settlement_clock_by_date(starts)
     frame = pd.DataFrame(
         {
             "meter_id": meter_id.astype(str).to_numpy(),
-            "interval_start_utc": starts.to_numpy(),
+            "interval_start_utc": starts.array,
             "settlement_date": clock["settlement_date"].to_numpy(),
             "settlement_period": clock["settlement_period"].to_numpy(),
             "energy_wh": pd.array(energy_wh, dtype="Int64"),
@@ -119,6 +119,23 @@ def build_reads(
     frame["kwh"] = frame["energy_wh"].astype("Float64") / 1000.0
     frame["replayed_from_utc"] = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]")
     return frame.loc[:, list(READ_COLUMNS)]
+
+
+def settlement_clock_by_date(starts_utc: pd.Series) -> pd.DataFrame:
+    """Return the same frame as :func:`settlement_date_and_period`, localising each date once.
+
+    Localising every row to Europe/London took about 9 seconds per million rows with pandas
+    2.3.3 on a 2-core machine. A year of reads has at most 366 distinct dates, so the local
+    midnight is found once per date and copied to its rows.
+    """
+    local_dates = starts_utc.dt.tz_convert(UK).dt.tz_localize(None).dt.normalize()
+    codes, dates = pd.factorize(local_dates, sort=False)
+    if len(dates) == 0:
+        return settlement_date_and_period(starts_utc)
+    midnights = pd.DatetimeIndex(dates).tz_localize(UK).tz_convert("UTC")
+    midnight_utc = pd.Series(midnights[codes], index=starts_utc.index)
+    period = ((starts_utc - midnight_utc) // pd.Timedelta(minutes=30)).astype(np.int64) + 1
+    return pd.DataFrame({"settlement_date": local_dates, "settlement_period": period})
 
 
 def empty_reads() -> pd.DataFrame:

@@ -6,9 +6,9 @@ Every flow is one record a line, fields separated by ``|`` with a trailing ``|``
     ...records...
     ZPT|<file id>|<record count between ZHV and ZPT>|<checksum>|<group count>|<created>|
 
-The envelope is checked before any record is read: the trailer's file id must match the header,
-its record count must equal the lines between header and trailer, and its group count (when
-given) must equal the number of top-level group records.
+The envelope is checked before any record is read. The trailer's file id must match the header's,
+and its record count must equal the lines between header and trailer. Its group count, when
+given, must equal the number of top-level group records.
 
 Flows are described by :data:`FLOWS` (record id to field names, plus which fields hold the
 meter, day and values), so a flow whose layout is confirmed from a public source is added as
@@ -335,12 +335,12 @@ def _check_values_per_day(
 
     def message(row: object) -> str:
         if spec.day_clock == "UTC":
-            why = "a UTC day always has 48 half hours"
+            reason = "a UTC day always has 48 half hours"
         else:
-            why = f"the UK settlement day {days[row].date()} has {expected[row]} periods"
+            reason = f"the UK settlement day {days[row].date()} has {expected[row]} periods"
         return (
             f"{expected[row]} {spec.value[0]} records after this {spec.day[0]} record for MPAN "
-            f"{meter[row]} because {why}, found {found[row]}"
+            f"{meter[row]} because {reason}, found {found[row]}"
         )
 
     raise_first(source_key, found != expected, lines, message)

@@ -181,3 +181,12 @@ def test_command_rejects_with_line(tmp_path: Path, capsys: pytest.CaptureFixture
     captured = capsys.readouterr()
     assert captured.out == ""
     assert f"rejected {bad}, line 1: expected an energy value in kWh, found 'x'" in captured.err
+
+
+def test_settlement_clock_by_date_matches_clock() -> None:
+    from p9_platform.clock import settlement_date_and_period
+    from p9_platform.reads import settlement_clock_by_date
+
+    starts = pd.Series(pd.date_range("2025-03-28", "2025-10-28", freq="30min", tz="UTC"))
+    expected = settlement_date_and_period(starts)
+    pd.testing.assert_frame_equal(settlement_clock_by_date(starts), expected)
