@@ -91,7 +91,7 @@ def print_bills() -> None:
     print(table.to_string(float_format=lambda value: f"{value:,.2f}", na_rep="-"))
 
     exceptions = warehouse.query(
-        "SELECT bill_month, count(*) AS meters, min(reason) AS example "
+        "SELECT bill_month, count(DISTINCT meter_id) AS meters, min(reason) AS example "
         "FROM billing.bill_exceptions GROUP BY 1 ORDER BY 1"
     )
     print(f"\n{int(exceptions['meters'].sum())} meter-months not billed; first reason per month:")
