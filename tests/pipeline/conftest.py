@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,11 +74,12 @@ def s3_endpoint() -> Iterator[str]:
         yield endpoint
 
 
-@pytest.fixture
-def pipeline(s3_endpoint: str, tmp_path: Path) -> Iterator[Pipeline]:
+@contextlib.contextmanager
+def build_pipeline(endpoint: str, folder: Path) -> Iterator[Pipeline]:
+    """Create a bucket, a warehouse file and a test instance that live for the block."""
     bucket = MeterBucket(
-        bucket=f"p9-test-{tmp_path.name.lower().replace('_', '-')}"[:60],
-        endpoint_url=s3_endpoint,
+        bucket=f"p9-test-{uuid.uuid4().hex[:12]}",
+        endpoint_url=endpoint,
         access_key_id="testing",
         secret_access_key="testing",
     )
@@ -86,7 +89,13 @@ def pipeline(s3_endpoint: str, tmp_path: Path) -> Iterator[Pipeline]:
     with dg.instance_for_test() as instance:
         yield Pipeline(
             bucket=bucket,
-            warehouse=Warehouse(path=str(tmp_path / "warehouse.duckdb")),
+            warehouse=Warehouse(path=str(folder / "warehouse.duckdb")),
             settings=PlatformSettings(replay_source_year=2013, replay_target_start="2026-04-01"),
             instance=instance,
         )
+
+
+@pytest.fixture
+def pipeline(s3_endpoint: str, tmp_path: Path) -> Iterator[Pipeline]:
+    with build_pipeline(s3_endpoint, tmp_path) as built:
+        yield built
