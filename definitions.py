@@ -17,11 +17,31 @@ def build_executor(deployment: str) -> dg.ExecutorDefinition:
 
     The embedded warehouse is one DuckDB file, which takes one writing process at a time, so
     steps there run one after another in the run's own process.
+
+    Production reads ``P9_CELERY_BROKER`` (required), ``P9_CELERY_BACKEND`` (default
+    ``rpc://``) and ``P9_CELERY_QUEUE`` (default ``dagster``), and raises ValueError when the
+    broker URL is missing. Workers must listen on the same broker and queue.
     """
     if deployment == "production":
         from dagster_celery import celery_executor
 
-        return celery_executor
+        if not os.environ.get("P9_CELERY_BROKER"):
+            raise ValueError(
+                "P9_CELERY_BROKER is not set: the production deployment needs the celery "
+                "broker URL, e.g. pyamqp://user:password@rabbitmq-host:5672//"
+            )
+        # Broker and backend URLs can carry passwords, and configured values can show in the
+        # Dagster UI, so the config names the variables and Dagster reads them at run start.
+        backend = {"env": "P9_CELERY_BACKEND"} if os.environ.get("P9_CELERY_BACKEND") else "rpc://"
+        return celery_executor.configured(
+            {
+                "broker": {"env": "P9_CELERY_BROKER"},
+                "backend": backend,
+                "config_source": {
+                    "task_default_queue": os.environ.get("P9_CELERY_QUEUE", "dagster"),
+                },
+            }
+        )
     return dg.in_process_executor
 
 
