@@ -5,7 +5,7 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
-from assets.metadata import bar_chart, failing_rows, markdown_table
+from assets.metadata import bar_chart, failing_rows, markdown_table, run_scope
 from assets.partitions import billing_months
 from assets.settlement import SETTLED_TABLE
 from assets.tariffs import TARIFF_FIELDS, read_tariff_tables
@@ -110,10 +110,10 @@ def monthly_bills(context: dg.AssetExecutionContext, warehouse: Warehouse):
             context.log.warning(f"{month} {exception.meter_id} not billed: {exception.reason}")
         runs[month] = run
 
-    yield from _results(runs)
+    yield from _results(runs, run_scope(context))
 
 
-def _results(runs: dict[str, BillRun]):
+def _results(runs: dict[str, BillRun], scope: dict[str, dg.MetadataValue]):
     """Report the months billed as metadata and check results."""
     half_hourly = pd.concat([run.half_hourly for run in runs.values()], ignore_index=True)
     lines = pd.concat([run.lines for run in runs.values()], ignore_index=True)
@@ -122,13 +122,13 @@ def _results(runs: dict[str, BillRun]):
 
     yield dg.MaterializeResult(
         asset_key="half_hourly_bill_lines",
-        metadata={"rows": len(half_hourly), "preview": markdown_table(half_hourly)},
+        metadata={**scope, "rows": len(half_hourly), "preview": markdown_table(half_hourly)},
     )
 
     lines_check = validate(lines, BILL_LINES) if not lines.empty else None
     yield dg.MaterializeResult(
         asset_key="bill_lines",
-        metadata={"rows": len(lines), "preview": markdown_table(lines, rows=20)},
+        metadata={**scope, "rows": len(lines), "preview": markdown_table(lines, rows=20)},
         check_results=[
             dg.AssetCheckResult(
                 asset_key="bill_lines",
@@ -149,6 +149,7 @@ def _results(runs: dict[str, BillRun]):
     yield dg.MaterializeResult(
         asset_key="bills",
         metadata={
+            **scope,
             "bills": len(bills),
             "exceptions": len(exceptions),
             "total_pence": int(bills["total_pence"].sum()) if len(bills) else 0,

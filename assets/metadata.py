@@ -46,3 +46,14 @@ def bar_chart(series: pd.Series, title: str, ylabel: str) -> dg.MetadataValue:
     plt.close(figure)
     encoded = base64.b64encode(buffer.getvalue()).decode()
     return dg.MetadataValue.md(f"![{title}](data:image/png;base64,{encoded})")
+
+
+def run_scope(context: dg.AssetExecutionContext) -> dict[str, dg.MetadataValue]:
+    """Say which partitions a run covered, because a single-run backfill attaches the same
+    metadata to every partition in its range."""
+    keys = context.partition_keys
+    if len(keys) == 1:
+        text = f"partition {keys[0]}"
+    else:
+        text = f"{len(keys)} partitions, {keys[0]} to {keys[-1]}; counts are for all of them"
+    return {"run_covers": dg.MetadataValue.text(text)}

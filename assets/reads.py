@@ -5,7 +5,7 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
-from assets.metadata import bar_chart, failing_rows, markdown_table
+from assets.metadata import bar_chart, failing_rows, markdown_table, run_scope
 from assets.partitions import settlement_days
 from assets.raw_files import STAGED_TABLE
 from p9_platform.clock import days_in_window
@@ -118,6 +118,7 @@ def half_hour_reads(
     daily_kwh = checked.valid.groupby("settlement_date")["energy_wh"].sum() / 1000
     return dg.MaterializeResult(
         metadata={
+            **run_scope(context),
             "rows_kept": kept,
             "rows_quarantined": quarantined,
             "rows_replayed": len(replayed),

@@ -29,8 +29,16 @@ def main() -> int:
         upload_demo_files(bucket, DEMO_DIR)
         port = os.environ.get("P9_UI_PORT", "3000")
         command = [
-            sys.executable, "-m", "dagster", "dev", "-w", "workspace.yaml",
-            "-h", "127.0.0.1", "-p", port,
+            sys.executable,
+            "-m",
+            "dagster",
+            "dev",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            port,
         ]
         print(f"S3 at {endpoint}; UI at http://127.0.0.1:{port} (Ctrl-C stops both)", flush=True)
         try:

@@ -32,7 +32,9 @@ def test_periods_in_day(day: dt.date, expected: int) -> None:
 
 def test_spring_forward_period_three_starts_at_two_bst() -> None:
     # Elexon: on the short day SP3 starts at 02:00 BST, which is 01:00 UTC.
-    assert period_start_utc(dt.date(2026, 3, 29), 3) == dt.datetime(2026, 3, 29, 1, 0, tzinfo=dt.UTC)
+    assert period_start_utc(dt.date(2026, 3, 29), 3) == dt.datetime(
+        2026, 3, 29, 1, 0, tzinfo=dt.UTC
+    )
 
 
 def test_long_day_period_five_starts_at_one_gmt() -> None:
