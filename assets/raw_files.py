@@ -7,6 +7,7 @@ import pandas as pd
 
 from assets.metadata import markdown_table
 from p9_platform.formats import parse_meter_file
+from p9_platform.ingest_keys import settlement_run_from_key
 from p9_platform.reads import MeterFileError
 from resources import MeterBucket, Warehouse
 from resources.s3 import ObjectVersion
@@ -97,6 +98,10 @@ def raw_meter_files(
             quarantined_count += 1
         else:
             reads = parsed.reads.assign(file_last_modified_utc=obj.last_modified)
+            # A file under landing/<run>/ holds that run's reads, whatever its format says.
+            run = settlement_run_from_key(obj.key, meter_bucket.landing_prefix)
+            if run is not None:
+                reads = reads.assign(settlement_run=run)
             warehouse.replace_rows(STAGED_TABLE, reads, "source_key = ?", [obj.key])
             row |= {
                 "status": "read",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from p9_platform.reads import SETTLEMENT_RUNS, Quality
@@ -35,3 +37,29 @@ def best_view(reads: pd.DataFrame) -> pd.DataFrame:
     )
     best = ranked.drop_duplicates(["meter_id", "interval_start_utc"], keep="last")
     return best.drop(columns=["_has_value", "_rank"]).reset_index(drop=True)
+
+
+def order_runs(runs: Iterable[str]) -> list[str]:
+    """Return the distinct ``runs`` from least to most mature; unknown runs raise ValueError."""
+    distinct = set(runs)
+    unknown = sorted(distinct - RUN_RANK.keys())
+    if unknown:
+        raise ValueError(f"unknown settlement run(s) {unknown}; expected one of {SETTLEMENT_RUNS}")
+    return sorted(distinct, key=RUN_RANK.__getitem__)
+
+
+def runs_used(settled: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """Return, per meter and billing month (``YYYY-MM``), the runs that gave the settled reads
+    a bill used, least mature first and comma-separated (``"SF,R1"``).
+
+    Missing half hours are left out because they carry a placeholder run, not a run's value.
+    """
+    with_value = settled.loc[settled["quality"] != Quality.MISSING]
+    if with_value.empty:
+        return {}
+    months = pd.to_datetime(with_value["settlement_date"]).dt.strftime("%Y-%m")
+    pairs = with_value.assign(bill_month=months)
+    result = {}
+    for (meter_id, month), group in pairs.groupby(["meter_id", "bill_month"]):
+        result[(str(meter_id), str(month))] = ",".join(order_runs(group["settlement_run"]))
+    return result
