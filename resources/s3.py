@@ -45,19 +45,33 @@ class MeterBucket(dg.ConfigurableResource):
         )
 
     def list_landing(self, start_after: str | None = None) -> Iterator[ObjectVersion]:
-        """List every object under the landing prefix, page by page (1,000 keys a page)."""
+        """List every object under the landing prefix, page by page (1,000 keys a page).
+
+        Keys come back exactly as stored. botocore requests ``EncodingType=url`` on its own
+        and decodes the keys again before returning them (botocore 1.44, ``handlers.py``), so
+        nothing here may unquote them a second time. Raises botocore's ``NoSuchBucket`` when
+        the bucket does not exist.
+        """
         paginator = self.client().get_paginator("list_objects_v2")
         arguments: dict[str, Any] = {"Bucket": self.bucket, "Prefix": self.landing_prefix}
         if start_after:
             arguments["StartAfter"] = start_after
         for page in paginator.paginate(**arguments):
             for item in page.get("Contents", []):
-                yield ObjectVersion(
-                    key=item["Key"],
-                    etag=item["ETag"].strip('"'),
-                    size=int(item["Size"]),
-                    last_modified=item["LastModified"].astimezone(dt.UTC),
-                )
+                yield _object_version(item)
+
+    def current_version(self, key: str) -> ObjectVersion | None:
+        """Return the object now stored at ``key``, or None when there is none.
+
+        Uses the listing call, not HEAD, because HEAD gives last-modified to the second while
+        a listing may give milliseconds, and an inventory compares the two.
+        """
+        listed = self.client().list_objects_v2(Bucket=self.bucket, Prefix=key, MaxKeys=1)
+        # Any other key starting with ``key`` is longer, so it sorts after ``key`` itself.
+        for item in listed.get("Contents", []):
+            if item["Key"] == key:
+                return _object_version(item)
+        return None
 
     def read(self, key: str) -> bytes:
         """Return the bytes of one object."""
@@ -82,3 +96,13 @@ class MeterBucket(dg.ConfigurableResource):
             ContentType="application/json",
         )
         return target
+
+
+def _object_version(item: dict[str, Any]) -> ObjectVersion:
+    """Convert one ``Contents`` entry of a ListObjectsV2 response."""
+    return ObjectVersion(
+        key=item["Key"],
+        etag=item["ETag"].strip('"'),
+        size=int(item["Size"]),
+        last_modified=item["LastModified"].astimezone(dt.UTC),
+    )

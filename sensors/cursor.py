@@ -3,6 +3,10 @@
 S3 lists keys in name order, never by time, so every tick lists the whole prefix page by page
 and this cursor decides what is new: anything modified after the high-water mark, or modified
 at that very instant with a key and ETag not yet seen then.
+
+NOTE: S3 stamps a multipart upload with the time it was started, so an upload that completes
+after the cursor has moved past that time is never new to this cursor. An ingest run without a
+key in its config lists the whole prefix and reads such a file.
 """
 
 from __future__ import annotations
@@ -43,9 +47,14 @@ class LandingCursor:
 
 
 def new_versions(
-    listed: Iterable[ObjectVersion], cursor: LandingCursor
+    listed: Iterable[ObjectVersion], cursor: LandingCursor, limit: int | None = None
 ) -> tuple[list[ObjectVersion], LandingCursor]:
-    """Return the object versions the cursor has not seen, and the cursor that includes them."""
+    """Return the object versions the cursor has not seen, oldest first, and the cursor that
+    includes them.
+
+    With ``limit``, only the oldest ``limit`` versions are returned and the cursor stops at the
+    last of them, so the rest are still new on the next call.
+    """
     fresh = []
     for item in listed:
         if (
@@ -60,9 +69,13 @@ def new_versions(
     if not fresh:
         return [], cursor
 
-    newest = max(item.last_modified for item in fresh)
+    fresh.sort(key=lambda item: (item.last_modified, item.key))
+    if limit is not None:
+        fresh = fresh[:limit]
+    # Versions at the newest instant that were cut off sort after the ones kept, so they are
+    # missing from ``at_newest`` and count as new next time.
+    newest = fresh[-1].last_modified
     at_newest = {(item.key, item.etag) for item in fresh if item.last_modified == newest}
     if newest == cursor.high_water:
         at_newest |= cursor.seen_at_high_water
-    fresh.sort(key=lambda item: (item.last_modified, item.key))
     return fresh, LandingCursor(newest, frozenset(at_newest))

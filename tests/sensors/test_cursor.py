@@ -49,3 +49,20 @@ def test_deleted_keys_and_empty_bucket_keep_cursor() -> None:
     fresh, after = new_versions([], cursor)
     assert fresh == []
     assert after == cursor
+
+
+def test_limit_keeps_oldest_and_stops_cursor() -> None:
+    listing = [_obj("c", "3", T1), _obj("a", "1", T0), _obj("b", "2", T1)]
+    fresh, cursor = new_versions(listing, LandingCursor(), limit=2)
+    assert [item.key for item in fresh] == ["a", "b"]
+    assert cursor.high_water == T1
+    assert cursor.seen_at_high_water == frozenset({("b", "2")})
+    rest, after = new_versions(listing, cursor, limit=2)
+    assert [item.key for item in rest] == ["c"]
+    assert after.seen_at_high_water == frozenset({("b", "2"), ("c", "3")})
+
+
+def test_limit_larger_than_new_returns_all() -> None:
+    fresh, cursor = new_versions([_obj("a", "1", T0)], LandingCursor(), limit=1000)
+    assert [item.key for item in fresh] == ["a"]
+    assert cursor.high_water == T0
