@@ -4,6 +4,7 @@ import datetime as dt
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from assets.metadata import markdown_table
 from p9_platform.formats import parse_meter_file
@@ -31,6 +32,15 @@ INVENTORY_COLUMNS = [
 ]
 
 
+class RawMeterFilesConfig(dg.Config):
+    """Run config of ``raw_meter_files``: one landing key to read, or none to list them all."""
+
+    landing_key: str | None = Field(
+        default=None,
+        description="Read only this object (its exact S3 key); empty lists the landing prefix.",
+    )
+
+
 def _previous_inventory(warehouse: Warehouse) -> pd.DataFrame:
     if not warehouse.table_exists(INVENTORY_TABLE):
         return pd.DataFrame(columns=INVENTORY_COLUMNS)
@@ -49,7 +59,10 @@ def _previous_inventory(warehouse: Warehouse) -> pd.DataFrame:
     ],
 )
 def raw_meter_files(
-    context: dg.AssetExecutionContext, meter_bucket: MeterBucket, warehouse: Warehouse
+    context: dg.AssetExecutionContext,
+    config: RawMeterFilesConfig,
+    meter_bucket: MeterBucket,
+    warehouse: Warehouse,
 ) -> dg.MaterializeResult:
     """Inventory of every object under the landing prefix, one row per key (raw.meter_files),
     and the normalised reads of each readable file version (raw.meter_file_reads).
@@ -58,13 +71,19 @@ def raw_meter_files(
     version (key and ETag) is read once; a re-uploaded file is read again and replaces the rows
     of its earlier version. An unreadable file is copied to the quarantine prefix with a JSON
     reason and its landing object is left untouched.
+
+    With ``landing_key`` in the run config, as the landing sensors set it, only that object is
+    read and only its inventory row is replaced, so a run per file does not list the bucket.
     """
-    listed = list(meter_bucket.list_landing())
+    if config.landing_key is None:
+        listed = list(meter_bucket.list_landing())
+        context.log.info(
+            f"Listed {len(listed)} objects under s3://{meter_bucket.bucket}/"
+            f"{meter_bucket.landing_prefix}"
+        )
+    else:
+        listed = _requested_version(context, meter_bucket, config.landing_key)
     previous = _previous_inventory(warehouse).set_index("key")
-    context.log.info(
-        f"Listed {len(listed)} objects under s3://{meter_bucket.bucket}/"
-        f"{meter_bucket.landing_prefix}"
-    )
 
     inventory = []
     changed_ranges: list[tuple[str, str]] = []
@@ -121,7 +140,10 @@ def raw_meter_files(
         inventory.append(row)
 
     frame = pd.DataFrame(inventory, columns=INVENTORY_COLUMNS)
-    warehouse.replace_table(INVENTORY_TABLE, frame)
+    if config.landing_key is None:
+        warehouse.replace_table(INVENTORY_TABLE, frame)
+    elif inventory:
+        _replace_inventory_row(warehouse, frame, config.landing_key)
 
     context.log.info(
         f"{len(listed)} files: {read_count} read, {quarantined_count} quarantined, "
@@ -158,3 +180,43 @@ def _same_version(previous: pd.DataFrame, obj: ObjectVersion) -> bool:
         seen["etag"] == obj.etag
         and pd.Timestamp(seen["last_modified_utc"]) == pd.Timestamp(obj.last_modified)
     )
+
+
+def _requested_version(
+    context: dg.AssetExecutionContext, meter_bucket: MeterBucket, key: str
+) -> list[ObjectVersion]:
+    """Return the object now at ``key`` as a one-item listing, or none when it was deleted."""
+    if not key.startswith(meter_bucket.landing_prefix):
+        raise ValueError(
+            f"landing_key {key!r} is not under the landing prefix "
+            f"{meter_bucket.landing_prefix!r}; give a key from s3://{meter_bucket.bucket}/"
+            f"{meter_bucket.landing_prefix} or leave landing_key empty"
+        )
+    found = meter_bucket.current_version(key)
+    if found is None:
+        context.log.warning(f"s3://{meter_bucket.bucket}/{key} no longer exists; nothing to read")
+        return []
+    context.log.info(f"Reading only s3://{meter_bucket.bucket}/{key} (ETag {found.etag})")
+    return [found]
+
+
+def _replace_inventory_row(warehouse: Warehouse, frame: pd.DataFrame, key: str) -> None:
+    """Replace the inventory row of ``key``, keeping every other row as it is now.
+
+    Runs for other keys write their rows while this one parses, so writing back the inventory
+    read at the start would drop theirs. DuckDB gives the open file to one process at a time,
+    which makes this read and write one step. UNION BY NAME widens a column that an earlier
+    write created from only NULLs.
+    """
+    with warehouse.connect() as connection:
+        connection.register("incoming", frame)
+        connection.execute(
+            f"CREATE TABLE IF NOT EXISTS {INVENTORY_TABLE} AS SELECT * FROM incoming LIMIT 0"
+        )
+        connection.execute(
+            f"CREATE OR REPLACE TABLE {INVENTORY_TABLE} AS "
+            f"SELECT * FROM {INVENTORY_TABLE} WHERE key <> ? "
+            "UNION ALL BY NAME SELECT * FROM incoming",
+            [key],
+        )
+        connection.unregister("incoming")
