@@ -18,7 +18,8 @@ from resources import PlatformSettings
 ingest_job = dg.define_asset_job(
     "ingest_job",
     selection=dg.AssetSelection.assets("raw_meter_files"),
-    description="List the landing prefix and read every new or re-uploaded meter file.",
+    description="Read new or re-uploaded meter files: one key when a sensor names it, "
+    "else every file under the landing prefix.",
 )
 
 tariffs_job = dg.define_asset_job(

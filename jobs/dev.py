@@ -1,7 +1,8 @@
 """Open the Dagster UI on the embedded default: ``make dev``.
 
-Starts the embedded S3 on 127.0.0.1, uploads the demo meter files so that rematerializing from
-the UI works, then runs ``dagster dev`` on the same SQLite instance and DuckDB warehouse that
+Starts the embedded S3 and SQS on 127.0.0.1, uploads the demo meter files so that
+rematerializing from the UI works, connects the bucket's event notifications to the landing
+queue, then runs ``dagster dev`` on the same SQLite instance and DuckDB warehouse that
 ``make demo`` wrote. Stopping the UI (Ctrl-C) stops the S3 server too.
 """
 
@@ -22,11 +23,17 @@ def main() -> int:
     os.environ.setdefault("P9_WAREHOUSE", str(PROJECT_ROOT / "var" / "warehouse.duckdb"))
     with local_s3() as endpoint:
         os.environ["P9_S3_ENDPOINT"] = endpoint
-        from resources import MeterBucket, build_resources
+        from resources import LandingQueue, MeterBucket, build_resources
+        from resources.sqs import connect_bucket_events
 
-        bucket = build_resources()["meter_bucket"]
+        resources = build_resources()
+        bucket = resources["meter_bucket"]
+        queue = resources["landing_queue"]
         assert isinstance(bucket, MeterBucket)
+        assert isinstance(queue, LandingQueue)
         upload_demo_files(bucket, DEMO_DIR)
+        # Files uploaded from here on also reach the SQS sensor as S3 event notifications.
+        connect_bucket_events(queue, bucket)
         port = os.environ.get("P9_UI_PORT", "3000")
         command = [
             sys.executable,
