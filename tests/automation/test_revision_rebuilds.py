@@ -33,13 +33,13 @@ def _r1_kwh(start: dt.datetime) -> str:
 
 
 def _tick(sensor: dg.SensorDefinition, pipeline: Pipeline, cursor: str | None):
-    context = dg.build_sensor_context(
+    with dg.build_sensor_context(
         instance=pipeline.instance,
         cursor=cursor,
         resources={"settings": pipeline.settings},
         definitions=definitions(pipeline),
-    )
-    return sensor.evaluate_tick(context)
+    ) as context:
+        return sensor.evaluate_tick(context)
 
 
 @pytest.fixture
