@@ -18,6 +18,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from p9_platform.formats.common import (
     check_mpan_cores,
@@ -26,6 +27,20 @@ from p9_platform.formats.common import (
     parse_energy_wh,
     raise_first,
     read_csv_by_line,
+)
+from p9_platform.formats.typed_csv import (
+    NS_PER_HALF_HOUR,
+    NeedsLineReader,
+    checked_core,
+    energy_wh,
+    float_values,
+    map_distinct,
+    plain_bytes,
+    read_table,
+    read_typed_or_by_line,
+    take_objects,
+    text_type,
+    utc_series,
 )
 from p9_platform.reads import MeterFileError, Quality, build_reads
 
@@ -48,6 +63,44 @@ def looks_like(head: str) -> bool:
 
 def read(content: bytes, source_key: str) -> pd.DataFrame:
     """Parse a BG CSV into normalised reads; raise MeterFileError naming the bad line."""
+    return read_typed_or_by_line(_read_typed, _read_by_line, content, source_key)
+
+
+def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
+    names = [f"f{field}" for field in range(FIELD_COUNT)]
+    value_names = names[3:]
+    types: dict[str, pa.DataType] = {"f0": text_type(), "f2": text_type()}
+    types.update({name: pa.float64() for name in value_names})
+    table = read_table(plain_bytes(content), types, column_names=names)
+    if table.num_rows == 0:
+        raise NeedsLineReader
+    cores, core_codes = map_distinct(table["f0"], checked_core)
+    date_text, date_codes = map_distinct(table["f2"], str.strip)
+    dates = pd.to_datetime(pd.Series(date_text, dtype=object), format="%d/%m/%Y", errors="coerce")
+    if dates.isna().any():
+        raise NeedsLineReader
+    day_ns = dates.to_numpy().astype(np.int64)[date_codes]
+
+    columns = [float_values(table[name]) for name in value_names]
+    numbers = np.column_stack([values for values, _ in columns]).ravel()
+    missing = np.column_stack([nulls for _, nulls in columns]).ravel()
+    energy = energy_wh(numbers, missing, unit="kWh")
+
+    row_count = table.num_rows
+    offsets = np.arange(VALUES_PER_DAY, dtype=np.int64) * NS_PER_HALF_HOUR
+    starts = (day_ns[:, None] + offsets[None, :]).ravel()
+    qualities = np.array([Quality.ACTUAL.value, Quality.MISSING.value], dtype=object)
+    return build_reads(
+        meter_id=pd.Series(np.repeat(take_objects(cores, core_codes), VALUES_PER_DAY)),
+        interval_start_utc=utc_series(starts),
+        energy_wh=pd.Series(energy),
+        quality=pd.Series(take_objects(qualities, missing.astype(np.int64))),
+        source_key=source_key,
+        source_line=pd.Series(np.repeat(np.arange(1, row_count + 1), VALUES_PER_DAY)),
+    )
+
+
+def _read_by_line(content: bytes, source_key: str) -> pd.DataFrame:
     text = decode_text(content, source_key)
     raw = read_csv_by_line(text, FIELD_COUNT, source_key)
     lines = file_lines(raw)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from p9_platform.formats.common import (
     check_mpan_cores,
@@ -18,6 +19,18 @@ from p9_platform.formats.common import (
     quality_from_flags,
     raise_first,
     utc_from_uk_clock,
+)
+from p9_platform.formats.typed_csv import (
+    NS_PER_HALF_HOUR,
+    NeedsLineReader,
+    checked_core,
+    energy_wh,
+    float_values,
+    iso_instants,
+    map_distinct,
+    take_objects,
+    text_type,
+    utc_series,
 )
 from p9_platform.reads import Quality, build_reads
 
@@ -59,6 +72,56 @@ def build_chellow_reads(
         source_key=source_key,
         source_line=lines,
     )
+
+
+# Column types for :func:`build_typed_chellow_reads`, by the names it reads.
+TYPED_COLUMNS: dict[str, pa.DataType] = {
+    "core": text_type(),
+    "start": pa.string(),
+    "channel": text_type(),
+    "value": pa.float64(),
+    "status": text_type(),
+}
+
+
+def build_typed_chellow_reads(table: pa.Table, first_line: int, source_key: str) -> pd.DataFrame:
+    """Check and convert the typed columns of :data:`TYPED_COLUMNS`, one row per file line.
+
+    Only UTC start times (ending in ``Z``) are read here. UK clock times need the per-meter
+    order of the repeated October hour, so they raise NeedsLineReader.
+    """
+    if table.num_rows == 0:
+        raise NeedsLineReader
+    map_distinct(table["channel"], _checked_channel)
+    cores, core_codes = map_distinct(table["core"], checked_core)
+    starts = iso_instants(table["start"], "9999-99-99T99:99Z")
+    if (starts % NS_PER_HALF_HOUR).any():
+        raise NeedsLineReader
+    qualities, quality_codes = map_distinct(table["status"], _quality_of_status)
+    numbers, missing = float_values(table["value"])
+    if missing.any():
+        raise NeedsLineReader
+    return build_reads(
+        meter_id=pd.Series(take_objects(cores, core_codes)),
+        interval_start_utc=utc_series(starts),
+        energy_wh=pd.Series(energy_wh(numbers, missing, unit="kWh")),
+        quality=pd.Series(take_objects(qualities, quality_codes)),
+        source_key=source_key,
+        source_line=pd.Series(np.arange(table.num_rows, dtype=np.int64) + first_line),
+    )
+
+
+def _checked_channel(value: str) -> str:
+    if value.strip().upper() != ACTIVE_CHANNEL:
+        raise NeedsLineReader
+    return value
+
+
+def _quality_of_status(value: str) -> str:
+    quality = STATUS_QUALITY.get(value.strip().upper())
+    if quality is None:
+        raise NeedsLineReader
+    return str(quality.value)
 
 
 def parse_start_times(

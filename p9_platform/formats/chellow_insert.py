@@ -12,13 +12,25 @@ from __future__ import annotations
 
 import pandas as pd
 
-from p9_platform.formats.chellow_csv import build_chellow_reads
+from p9_platform.formats.chellow_csv import (
+    TYPED_COLUMNS,
+    build_chellow_reads,
+    build_typed_chellow_reads,
+)
 from p9_platform.formats.common import (
     blank_comment_lines,
     decode_text,
     file_lines,
     raise_first,
     read_csv_by_line,
+)
+from p9_platform.formats.typed_csv import (
+    NeedsLineReader,
+    map_distinct,
+    plain_bytes,
+    read_table,
+    read_typed_or_by_line,
+    text_type,
 )
 from p9_platform.reads import MeterFileError
 
@@ -39,6 +51,34 @@ def looks_like(head: str) -> bool:
 
 def read(content: bytes, source_key: str) -> pd.DataFrame:
     """Parse a Chellow ``insert,hh_datum`` CSV; raise MeterFileError naming the bad line."""
+    return read_typed_or_by_line(_read_typed, _read_by_line, content, source_key)
+
+
+def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
+    body = plain_bytes(content)
+    if body.startswith(b"#") or b"\n#" in body:
+        raise NeedsLineReader
+    names = ("action", "type", "core", "start", "channel", "value", "status")
+    types = {"action": text_type(), "type": text_type(), **TYPED_COLUMNS}
+    table = read_table(body, types, column_names=names)
+    map_distinct(table["action"], _checked_action)
+    map_distinct(table["type"], _checked_type)
+    return build_typed_chellow_reads(table, 1, source_key)
+
+
+def _checked_action(value: str) -> str:
+    if value.strip().lower() != PREFIX[0]:
+        raise NeedsLineReader
+    return value
+
+
+def _checked_type(value: str) -> str:
+    if value.strip() != PREFIX[1]:
+        raise NeedsLineReader
+    return value
+
+
+def _read_by_line(content: bytes, source_key: str) -> pd.DataFrame:
     text = blank_comment_lines(decode_text(content, source_key))
     raw = read_csv_by_line(text, 7, source_key)
     lines = file_lines(raw)

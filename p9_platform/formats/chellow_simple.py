@@ -12,8 +12,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from p9_platform.formats.chellow_csv import build_chellow_reads
+from p9_platform.formats.chellow_csv import (
+    TYPED_COLUMNS,
+    build_chellow_reads,
+    build_typed_chellow_reads,
+)
 from p9_platform.formats.common import decode_text, file_lines, read_csv_by_line
+from p9_platform.formats.typed_csv import (
+    NeedsLineReader,
+    plain_bytes,
+    read_table,
+    read_typed_or_by_line,
+)
 from p9_platform.reads import MeterFileError
 
 FORMAT_NAME = "chellow_simple_csv"
@@ -31,6 +41,19 @@ def looks_like(head: str) -> bool:
 
 def read(content: bytes, source_key: str) -> pd.DataFrame:
     """Parse a Chellow simple CSV; raise MeterFileError naming the bad line."""
+    return read_typed_or_by_line(_read_typed, _read_by_line, content, source_key)
+
+
+def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
+    body = plain_bytes(content)
+    if not looks_like(body[:4096].decode("ascii")):
+        raise NeedsLineReader
+    names = ("core", "channel", "start", "value", "status")
+    table = read_table(body, TYPED_COLUMNS, column_names=names, skip_rows=1)
+    return build_typed_chellow_reads(table, 2, source_key)
+
+
+def _read_by_line(content: bytes, source_key: str) -> pd.DataFrame:
     text = decode_text(content, source_key)
     if not looks_like(text):
         raise MeterFileError(

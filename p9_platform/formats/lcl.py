@@ -11,7 +11,22 @@ import io
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from p9_platform.formats.typed_csv import (
+    NS_PER_HALF_HOUR,
+    NeedsLineReader,
+    integer_array,
+    iso_instants,
+    map_distinct,
+    plain_bytes,
+    read_table,
+    read_typed_or_by_line,
+    take_objects,
+    text_type,
+    utc_series,
+)
 from p9_platform.reads import MeterFileError, Quality, build_reads, kwh_text_to_wh
 
 FORMAT_NAME = "lcl_csv"
@@ -26,6 +41,50 @@ def looks_like(head: str) -> bool:
 
 def read(content: bytes, source_key: str) -> pd.DataFrame:
     """Parse an LCL CSV into normalised reads; raise MeterFileError naming the bad line."""
+    return read_typed_or_by_line(_read_typed, _read_by_line, content, source_key)
+
+
+def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
+    body = plain_bytes(content)
+    if not looks_like(body[:4096].decode("ascii")):
+        raise NeedsLineReader
+    table = read_table(
+        body,
+        {"id": text_type(), "time": pa.string(), "energy": pa.string()},
+        column_names=("id", "time", "energy"),
+        skip_rows=1,
+    )
+    meters, meter_codes = map_distinct(table["id"], str.strip)
+
+    ends = iso_instants(table["time"], "9999-99-99 99:99:99")
+
+    # Real LCL files pad the value with spaces, and "Null" (or nothing) means no reading.
+    energy_text = pc.utf8_trim_whitespace(table["energy"])
+    is_null = pc.is_in(energy_text, pa.array(["Null", ""])).to_numpy(zero_copy_only=False)
+    try:
+        numbers = pc.cast(
+            pc.if_else(pc.is_in(energy_text, pa.array(["Null", ""])), "0", energy_text),
+            pa.float64(),
+        ).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid as error:
+        raise NeedsLineReader from error
+    if not np.isfinite(numbers).all():
+        raise NeedsLineReader
+    energy = integer_array(np.round(numbers * 1000.0), is_null)
+
+    row_count = len(ends)
+    qualities = np.array([Quality.MISSING.value, Quality.ACTUAL.value], dtype=object)
+    return build_reads(
+        meter_id=pd.Series(take_objects(meters, meter_codes)),
+        interval_start_utc=utc_series(ends - NS_PER_HALF_HOUR),
+        energy_wh=pd.Series(energy),
+        quality=pd.Series(take_objects(qualities, (~is_null).astype(np.int64))),
+        source_key=source_key,
+        source_line=pd.Series(np.arange(row_count, dtype=np.int64) + 2),
+    )
+
+
+def _read_by_line(content: bytes, source_key: str) -> pd.DataFrame:
     text = content.decode("utf-8-sig")
     if not looks_like(text):
         raise MeterFileError(source_key, 1, f"a header {','.join(HEADER)}")

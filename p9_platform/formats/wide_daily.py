@@ -28,6 +28,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from p9_platform.clock import local_midnight_utc, periods_in_day
 from p9_platform.formats.common import (
@@ -37,6 +38,20 @@ from p9_platform.formats.common import (
     parse_energy_wh,
     raise_first,
     read_csv_by_line,
+)
+from p9_platform.formats.typed_csv import (
+    NS_PER_HALF_HOUR,
+    NeedsLineReader,
+    checked_core,
+    energy_wh,
+    float_values,
+    map_distinct,
+    plain_bytes,
+    read_table,
+    read_typed_or_by_line,
+    take_objects,
+    text_type,
+    utc_series,
 )
 from p9_platform.reads import MeterFileError, Quality, build_reads
 
@@ -64,6 +79,95 @@ def looks_like(head: str) -> bool:
 
 def read(content: bytes, source_key: str) -> pd.DataFrame:
     """Parse a wide daily CSV into normalised reads; raise MeterFileError naming the bad line."""
+    return read_typed_or_by_line(_read_typed, _read_by_line, content, source_key)
+
+
+def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
+    body = plain_bytes(content)
+    try:
+        period_count = _check_header(body[:4096].decode("ascii"), source_key)
+    except MeterFileError as error:
+        raise NeedsLineReader from error
+    cell_names = period_columns(period_count)
+    types: dict[str, pa.DataType] = {name: text_type() for name in LEADING_COLUMNS}
+    types.update({name: pa.float64() for name in cell_names})
+    table = read_table(body, types, column_names=[*LEADING_COLUMNS, *cell_names], skip_rows=1)
+    if table.num_rows == 0:
+        raise NeedsLineReader
+
+    cores, core_codes = map_distinct(table["mpan_core"], checked_core)
+    days, day_codes = map_distinct(table["settlement_date"], _day_of_text)
+    day_lengths = np.array([periods_in_day(day) for day in days], dtype=np.int64)
+    if (day_lengths > period_count).any():
+        raise NeedsLineReader
+    units, unit_codes = map_distinct(table["unit"], _checked_unit)
+    flags, flag_codes = map_distinct(table["flags"], lambda value: value.strip().upper())
+    if any(set(flag) - set(FLAG_QUALITY) for flag in flags):
+        raise NeedsLineReader
+    lengths = day_lengths[day_codes]
+    flag_lengths = np.array([len(flag) for flag in flags], dtype=np.int64)
+    if (flag_lengths[flag_codes] != lengths).any():
+        raise NeedsLineReader
+
+    columns = [float_values(table[name]) for name in cell_names]
+    numbers = np.column_stack([values for values, _ in columns])
+    is_empty = np.column_stack([nulls for _, nulls in columns])
+    in_day = np.arange(period_count)[None, :] < lengths[:, None]
+    if (~is_empty & ~in_day).any():
+        raise NeedsLineReader
+    flag_matrix = _flag_matrix(pd.Series(flags, dtype=object), period_count)[flag_codes]
+    if (in_day & ((flag_matrix == ord("M")) != is_empty)).any():
+        raise NeedsLineReader
+
+    row_position, period = np.nonzero(in_day)
+    missing = is_empty[row_position, period]
+    values = numbers[row_position, period]
+    value_units = units[unit_codes][row_position]
+    if len(units) == 1:
+        energy = energy_wh(values, missing, unit=str(units[0]))
+    else:
+        energy = pd.arrays.IntegerArray(
+            np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
+        )
+        for unit in UNITS:
+            chosen = value_units == unit
+            if chosen.any():
+                energy[chosen] = energy_wh(values[chosen], missing[chosen], unit=unit)
+    midnights = np.array(
+        [pd.Timestamp(local_midnight_utc(day)).value for day in days], dtype=np.int64
+    )
+    starts = midnights[day_codes][row_position] + period * NS_PER_HALF_HOUR
+    quality_codes = flag_matrix[row_position, period]
+    qualities = np.array(
+        [Quality.MISSING.value, Quality.ACTUAL.value, Quality.ESTIMATED.value], dtype=object
+    )
+    quality_index = (quality_codes == ord("A")) + 2 * (quality_codes == ord("E"))
+    row_count = table.num_rows
+    return build_reads(
+        meter_id=pd.Series(take_objects(cores, core_codes[row_position])),
+        interval_start_utc=utc_series(starts),
+        energy_wh=pd.Series(energy),
+        quality=pd.Series(take_objects(qualities, quality_index.astype(np.int64))),
+        source_key=source_key,
+        source_line=pd.Series((np.arange(row_count, dtype=np.int64) + 2)[row_position]),
+    )
+
+
+def _day_of_text(value: str) -> dt.date:
+    day = pd.to_datetime(value.strip(), format="%Y-%m-%d", errors="coerce")
+    if pd.isna(day):
+        raise NeedsLineReader
+    return day.date()
+
+
+def _checked_unit(value: str) -> str:
+    unit = value.strip()
+    if unit not in UNITS:
+        raise NeedsLineReader
+    return unit
+
+
+def _read_by_line(content: bytes, source_key: str) -> pd.DataFrame:
     text = decode_text(content, source_key)
     period_count = _check_header(text, source_key)
     raw = read_csv_by_line(text, len(LEADING_COLUMNS) + period_count, source_key)

@@ -1,0 +1,246 @@
+"""Typed parsing of well-formed meter files with pyarrow, ahead of the line-by-line readers.
+
+Each reader first tries a typed parse: pyarrow reads the fields into typed arrays and the
+checks run over whole arrays. The typed parse accepts a file only where it gives exactly what
+the line-by-line reader gives. Anything else raises :class:`NeedsLineReader`, for example a
+value the typed checks reject, a quote, a carriage return, a blank line or a non-ASCII byte.
+The reader then runs its line-by-line path, which returns the same reads or raises
+MeterFileError naming the file and the first bad line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from p9_platform.mpan import mpan_core_problem
+from p9_platform.reads import MAX_WH_PER_HALF_HOUR
+
+BYTE_ORDER_MARK = b"\xef\xbb\xbf"
+NS_PER_MINUTE = 60 * 10**9
+NS_PER_HALF_HOUR = 30 * NS_PER_MINUTE
+NS_PER_DAY = 24 * 60 * NS_PER_MINUTE
+_YEAR_2201_NS = int(np.datetime64("2201-01-01", "ns").astype(np.int64))
+# Past 2**52, float64 cannot represent every whole number, so a rounded value may be inexact.
+_MAX_EXACT_FLOAT = 2.0**52
+
+
+class NeedsLineReader(Exception):
+    """The file is not one the typed parse reads exactly as the line-by-line reader does."""
+
+
+def read_typed_or_by_line(
+    typed: Callable[[bytes, str], pd.DataFrame],
+    by_line: Callable[[bytes, str], pd.DataFrame],
+    content: bytes,
+    source_key: str,
+) -> pd.DataFrame:
+    """Return ``typed(content, source_key)``, or ``by_line(...)`` when the typed parse declines."""
+    try:
+        return typed(content, source_key)
+    except NeedsLineReader:
+        return by_line(content, source_key)
+
+
+def plain_bytes(content: bytes) -> bytes:
+    """Return ``content`` without a byte-order mark, if every row is a plain one-line record.
+
+    Plain means ASCII with no quote, no carriage return and no blank line, so pyarrow's row
+    ``i`` is line ``i`` of the file and no field can span lines.
+    """
+    body = content[len(BYTE_ORDER_MARK) :] if content.startswith(BYTE_ORDER_MARK) else content
+    if not body.isascii() or b'"' in body or b"\r" in body or b"\n\n" in body:
+        raise NeedsLineReader
+    if body.startswith(b"\n"):
+        raise NeedsLineReader
+    return body
+
+
+def read_table(
+    body: bytes,
+    types: dict[str, pa.DataType],
+    *,
+    column_names: Sequence[str],
+    skip_rows: int = 0,
+    delimiter: str = ",",
+) -> pa.Table:
+    """Parse plain delimited bytes into the typed columns ``types`` (others are skipped).
+
+    Only the empty field is null, and only in non-text columns. Text such as ``NA`` or
+    ``null`` is not taken as null. A row with a different field count or a value that does
+    not convert raises NeedsLineReader.
+    """
+    try:
+        return pa_csv.read_csv(
+            pa.BufferReader(body),
+            read_options=pa_csv.ReadOptions(column_names=list(column_names), skip_rows=skip_rows),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter,
+                quote_char=False,
+                double_quote=False,
+                escape_char=False,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=types,
+                include_columns=list(types),
+                null_values=[""],
+                strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as error:
+        raise NeedsLineReader from error
+
+
+def text_type() -> pa.DataType:
+    """Return the column type for text that repeats, decoded once per distinct value."""
+    return pa.dictionary(pa.int32(), pa.string())
+
+
+def map_distinct(
+    column: pa.ChunkedArray, transform: Callable[[str], object]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Apply ``transform`` once per distinct text value of a dictionary column.
+
+    Returns the transformed distinct values (an object array) and, per row, the index into it.
+    ``transform`` raises NeedsLineReader for a value the typed parse does not accept.
+    """
+    results: list[object] = []
+    seen: dict[str, int] = {}
+    codes: list[np.ndarray] = []
+    for chunk in column.chunks:
+        if chunk.null_count:
+            raise NeedsLineReader
+        local = np.empty(len(chunk.dictionary), dtype=np.int64)
+        for position, value in enumerate(chunk.dictionary.to_pylist()):
+            code = seen.get(value)
+            if code is None:
+                code = len(results)
+                results.append(transform(value))
+                seen[value] = code
+            local[position] = code
+        codes.append(local[chunk.indices.to_numpy(zero_copy_only=False)])
+    distinct = np.empty(len(results), dtype=object)
+    distinct[:] = results
+    if not codes:
+        return distinct, np.empty(0, dtype=np.int64)
+    return distinct, np.concatenate(codes)
+
+
+def take_objects(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Return ``values[codes]``, repeating whole runs because files list one meter at a time."""
+    if len(codes) == 0:
+        return values[codes]
+    starts = np.flatnonzero(np.diff(codes)) + 1
+    starts = np.concatenate(([0], starts))
+    lengths = np.diff(np.concatenate((starts, [len(codes)])))
+    return np.repeat(values[codes[starts]], lengths)
+
+
+def checked_core(value: str) -> str:
+    """Return an MPAN core without spaces, as the line reader does after stripping the field."""
+    stripped = value.strip()
+    if mpan_core_problem(stripped) is not None:
+        raise NeedsLineReader
+    return stripped.replace(" ", "")
+
+
+def fixed_width_bytes(column: pa.ChunkedArray, width: int) -> np.ndarray:
+    """Return a text column as a (rows, width) uint8 array when every value has ``width`` bytes."""
+    parts = []
+    for chunk in column.chunks:
+        if chunk.null_count:
+            raise NeedsLineReader
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+        offsets = offsets[chunk.offset : chunk.offset + len(chunk) + 1]
+        if len(chunk) and not (np.diff(offsets) == width).all():
+            raise NeedsLineReader
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        parts.append(data.reshape(-1, width))
+    if not parts:
+        return np.empty((0, width), dtype=np.uint8)
+    return np.concatenate(parts)
+
+
+def iso_instants(column: pa.ChunkedArray, template: str) -> np.ndarray:
+    """Parse fixed-width ISO 8601 times into nanoseconds since 1970 (UTC or naive).
+
+    ``template`` spells each value byte by byte: ``9`` a digit, ``T`` a space or ``T`` between
+    date and time, ``Z`` a final ``Z`` that is dropped before parsing, anything else itself.
+    pyarrow's ISO 8601 cast then rejects dates and times that do not exist (30 February,
+    24:00). Years outside 1970..2200 are left to the line reader.
+    """
+    text = fixed_width_bytes(column, len(template))
+    digits = [position for position, kind in enumerate(template) if kind == "9"]
+    # uint8 wraps below zero, so one comparison rejects every byte that is not a digit.
+    if ((text[:, digits] - np.uint8(ord("0"))) > 9).any():
+        raise NeedsLineReader
+    for position, kind in enumerate(template):
+        if kind == "9":
+            continue
+        allowed = b" T" if kind == "T" else kind.encode("ascii")
+        column_bytes = text[:, position]
+        ok = column_bytes == allowed[0]
+        for byte in allowed[1:]:
+            ok |= column_bytes == byte
+        if not ok.all():
+            raise NeedsLineReader
+    if template.endswith("Z"):
+        column = pc.utf8_slice_codeunits(column, 0, len(template) - 1)
+    try:
+        instants = pc.cast(column, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid as error:
+        raise NeedsLineReader from error
+    values = instants.astype(np.int64)
+    if len(values) and (values.min() < 0 or values.max() >= _YEAR_2201_NS):
+        raise NeedsLineReader
+    return values
+
+
+def float_values(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Return a float64 column as values (NaN where null) and its null mask."""
+    combined = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if len(combined) == 0:
+        return np.empty(0, dtype=float), np.zeros(0, dtype=bool)
+    missing = combined.is_null().to_numpy(zero_copy_only=False)
+    values = pc.fill_null(combined, np.nan).to_numpy(zero_copy_only=False)
+    return values, missing
+
+
+def energy_wh(numbers: np.ndarray, missing: np.ndarray, *, unit: str) -> pd.arrays.IntegerArray:
+    """Convert numbers in ``unit`` to watt-hours as common.parse_energy_wh does.
+
+    A value that parse_energy_wh rejects (not finite, negative, above the half-hour maximum or,
+    in Wh, not whole) raises NeedsLineReader so its line is reported.
+    """
+    scale = 1000.0 if unit == "kWh" else 1.0
+    exact = numbers * scale
+    present = exact[~missing] if missing.any() else exact
+    if len(present) and not (
+        np.isfinite(present).all()
+        and (present >= 0).all()
+        and (present <= MAX_WH_PER_HALF_HOUR).all()
+    ):
+        raise NeedsLineReader
+    wh = np.round(exact)
+    if unit == "Wh" and len(present) and (np.abs(present - np.round(present)) > 1e-6).any():
+        raise NeedsLineReader
+    return integer_array(wh, missing)
+
+
+def integer_array(rounded: np.ndarray, missing: np.ndarray) -> pd.arrays.IntegerArray:
+    """Return whole-number floats as an Int64 array, null where ``missing``."""
+    values = np.where(missing, 0.0, rounded)
+    if len(values) and np.abs(values).max() > _MAX_EXACT_FLOAT:
+        raise NeedsLineReader
+    return pd.arrays.IntegerArray(values.astype(np.int64), missing.copy())
+
+
+def utc_series(instants_ns: np.ndarray) -> pd.Series:
+    """Return nanoseconds since 1970 as a tz-aware UTC series."""
+    return pd.Series(pd.DatetimeIndex(instants_ns.astype("datetime64[ns]")).tz_localize("UTC"))
