@@ -45,9 +45,10 @@ class MonthGrid:
     """Live (meter, day) cells of a month and the settlement periods beneath them.
 
     ``live`` is a (meters x days) bool matrix. Cell arrays (``cell_meter``, ``cell_day``) list
-    the live cells in meter-then-day order; period arrays (``meter``, ``day``, ``period``,
-    ``slot``, ``cell``) list every settlement period of every live cell in that order, and
-    ``cell_offset[c]`` is the position of the first period of cell ``c``.
+    the live cells in meter-then-day order; period arrays (``day``, ``period``, ``slot``,
+    ``cell`` and, built on first use, ``meter``) list every settlement period of every live
+    cell in that order, and ``cell_offset[c]`` is the position of the first period of cell
+    ``c``.
     """
 
     meter_ids: np.ndarray
@@ -58,11 +59,29 @@ class MonthGrid:
     cell_meter: np.ndarray
     cell_day: np.ndarray
     cell_offset: np.ndarray
-    meter: np.ndarray
     day: np.ndarray
     period: np.ndarray
     slot: np.ndarray
     cell: np.ndarray
+
+    _cache: dict[str, np.ndarray] = dataclasses.field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    @property
+    def meter(self) -> np.ndarray:
+        """Return the meter of every period (built on first use, then kept)."""
+        if "meter" not in self._cache:
+            self._cache["meter"] = self.cell_meter.astype(np.int32)[self.cell]
+        return self._cache["meter"]
+
+    def cell_slot_index(self) -> np.ndarray:
+        """Return each period's position in a (cells x 48 local slots) table."""
+        return self.cell * SLOTS_PER_DAY + self.slot
+
+    def period_index(self) -> np.ndarray:
+        """Return each period's position in a (days x 50 periods) table."""
+        return self.day.astype(np.int32) * MAX_PERIODS + self.period - 1
 
     @property
     def size(self) -> int:
@@ -83,7 +102,8 @@ class MonthGrid:
                 for day in self.days
             ]
         )
-        starts = midnights[self.day] + (self.period - 1) * np.timedelta64(30, "m")
+        offsets = (self.period.astype(np.int64) - 1) * np.timedelta64(30, "m")
+        starts = midnights[self.day] + offsets
         return pd.DatetimeIndex(starts).tz_localize("UTC")
 
 
@@ -94,14 +114,17 @@ def build_grid(meter_ids: np.ndarray, live: np.ndarray, days: pd.DatetimeIndex) 
     cell_meter, cell_day = np.nonzero(live)
     counts = periods_per_day[cell_day]
     cell_offset = np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
-    cell = np.repeat(np.arange(len(cell_meter)), counts)
-    period = np.arange(len(cell)) - np.repeat(cell_offset, counts) + 1
-    day = cell_day[cell]
-    slot = np.empty(len(cell), dtype=np.int64)
-    padded = np.full((len(days), MAX_PERIODS), -1, dtype=np.int64)
+    # Per-period arrays use the narrowest integer types: at 10,000 meter-months the grid has
+    # 15 million periods, and every byte per period costs 15 MB.
+    cell = np.repeat(np.arange(len(cell_meter), dtype=np.int32), counts)
+    period = np.arange(len(cell), dtype=np.int32)
+    period -= np.repeat(cell_offset.astype(np.int32), counts)
+    period = (period + 1).astype(np.int8)
+    day = cell_day.astype(np.int16)[cell]
+    padded = np.full((len(days), MAX_PERIODS), -1, dtype=np.int8)
     for index, count in enumerate(periods_per_day):
         padded[index, :count] = slot_tables[int(count)]
-    slot[:] = padded[day, period - 1]
+    slot = padded[day, period - 1]
     return MonthGrid(
         meter_ids=meter_ids,
         days=days,
@@ -111,9 +134,8 @@ def build_grid(meter_ids: np.ndarray, live: np.ndarray, days: pd.DatetimeIndex) 
         cell_meter=cell_meter.astype(np.int64),
         cell_day=cell_day.astype(np.int64),
         cell_offset=cell_offset,
-        meter=cell_meter[cell].astype(np.int64),
-        day=day.astype(np.int64),
-        period=period.astype(np.int64),
+        day=day,
+        period=period,
         slot=slot,
-        cell=cell.astype(np.int64),
+        cell=cell,
     )

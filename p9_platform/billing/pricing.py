@@ -34,6 +34,7 @@ from p9_platform.billing.money import (
 from p9_platform.billing.rates import NO_ROW, day_rows, slot_codes
 from p9_platform.tariffs import TariffTables, decimal_rate
 
+ELEMENT_OF_LINE = {line.code: line.element.value for line in LINE_ITEMS}
 NOT_PUBLISHED = "rate not published in the shipped tables"
 TLM_NOT_PUBLISHED = "transmission loss multiplier not published in the shipped tables"
 DUOS_BANDS = ("red", "amber", "green")
@@ -134,7 +135,7 @@ class PricingContext:
             tlm=_period_factors(
                 grid, points, tables.transmission_loss_multipliers, ["gsp_group"], "tlm"
             ),
-            wholesale_micro=_wholesale(grid, tables.wholesale_prices),
+            wholesale_micro=_wholesale(grid, tables.wholesale_prices, bool(pass_through.any())),
             levy_row=levy_row,
             pass_through=pass_through,
             de_minimis=np.zeros(len(points), dtype=bool),
@@ -144,18 +145,25 @@ class PricingContext:
 
     def _de_minimis(self) -> np.ndarray:
         grid = self.grid
-        used = np.bincount(grid.meter, self.energy, minlength=len(self.points))
+        per_cell = cell_sum(grid, self.energy)
+        used = np.zeros(len(self.points), dtype=np.int64)
+        np.add.at(used, grid.cell_meter, per_cell)
         first_vat = self.vat_row[self.vat_row >= 0]
         if len(first_vat) == 0:
             return np.zeros(len(self.points), dtype=bool)
         limit_kwh = int(self.tables.vat_rates["de_minimis_kwh_per_day"].iloc[first_vat[0]])
         return used <= limit_kwh * 1000 * grid.live.sum(axis=1)
 
-    def vat_percent(self, meter: int, reduced: bool) -> Decimal:
-        """Return the VAT percent in force on the meter's first live day."""
-        first_day = int(np.flatnonzero(self.grid.live[meter])[0])
-        row = self.tables.vat_rates.iloc[self.vat_row[first_day]]
-        return Decimal(row["reduced_pct"] if reduced else row["standard_pct"])
+    def vat_percents(self) -> list[tuple[Decimal, Decimal]]:
+        """Return each meter's (standard, reduced) VAT percent on its first live day."""
+        first_day = np.argmax(self.grid.live, axis=1)
+        rows = self.vat_row[first_day]
+        vat = self.tables.vat_rates
+        standard = [Decimal(text) for text in vat["standard_pct"]]
+        reduced = [Decimal(text) for text in vat["reduced_pct"]]
+        return [
+            (standard[row], reduced[row]) if row >= 0 else (Decimal(0), Decimal(0)) for row in rows
+        ]
 
     def missing_tariffs(self, month: str) -> list[dict[str, object]]:
         """Return one exception per meter and tariff that does not cover all its live days."""
@@ -167,10 +175,11 @@ class PricingContext:
             "DUoS tariff for the DNO and LLFC": self.duos_row < 0,
             "VAT rate": np.broadcast_to(self.vat_row < 0, shape),
         }
-        fixed = ~self.pass_through[grid.meter]
+        fixed = ~self.pass_through[:, None]
         checks["DUoS time band"] = self._cell_any(self.duos_band < 0)
-        checks["contract unit rate"] = self._cell_any(fixed & (self.energy_code < 0))
-        checks["wholesale price"] = self._cell_any(~fixed & (self.wholesale_micro < 0))
+        checks["contract unit rate"] = fixed & self._cell_any(self.energy_code < 0)
+        if len(self.wholesale_micro):
+            checks["wholesale price"] = ~fixed & self._cell_any(self.wholesale_micro < 0)
         checks["line loss factor (D0265) for the DNO and LLFC"] = self._cell_any(self.llf == 0)
         tlm_missing = self._cell_any(self.tlm == 0)
         partly = (tlm_missing & live).any(axis=1) & ~(tlm_missing | ~live).all(axis=1)
@@ -211,63 +220,87 @@ class PricingContext:
         """Reduce a per-period mask to a (meter x day) mask: True where any period is set."""
         grid = self.grid
         matrix = np.zeros(grid.live.shape, dtype=bool)
-        hit = np.bincount(grid.cell, per_period, minlength=len(grid.cell_meter)) > 0
-        matrix[grid.cell_meter, grid.cell_day] = hit
+        if grid.size and per_period.any():
+            hit = np.logical_or.reduceat(per_period, grid.cell_offset)
+            matrix[grid.cell_meter, grid.cell_day] = hit
         return matrix
 
 
 def _slot_lookup(grid: MonthGrid, version: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """Return the code of every grid period from a (versions x day type x slot) matrix."""
+    """Return the code of every grid period (int16) from a (versions x day type x slot) matrix.
+
+    The matrix is folded per (meter, day) first, so the per-period step is one gather from a
+    (cells x 48) table instead of a three-way index over every period.
+    """
     if codes.shape[0] == 0:
-        return np.full(grid.size, NO_ROW, dtype=np.int64)
-    per_period = version[grid.meter, grid.day]
-    day_type = grid.weekend[grid.day].astype(np.int64)
-    found = codes[np.maximum(per_period, 0), day_type, grid.slot]
-    return np.where(per_period >= 0, found, NO_ROW)
+        return np.full(grid.size, NO_ROW, dtype=np.int16)
+    cell_version = version[grid.cell_meter, grid.cell_day]
+    day_type = grid.weekend[grid.cell_day].astype(np.int64)
+    per_cell = codes[np.maximum(cell_version, 0), day_type].astype(np.int16)
+    per_cell[cell_version < 0] = NO_ROW
+    return per_cell.reshape(-1)[grid.cell_slot_index()]
+
+
+def _period_index(grid: MonthGrid) -> np.ndarray:
+    """Return each grid period's position in a (days x 50) table of the month."""
+    return grid.period_index()
 
 
 def _period_factors(
     grid: MonthGrid, points: pd.DataFrame, table: pd.DataFrame, keys: list[str], name: str
 ) -> np.ndarray:
-    """Return the scaled loss factor of every grid period, 0 where none is published."""
-    result = np.zeros(grid.size, dtype=np.int64)
+    """Return the scaled loss factor (int32) of every grid period, 0 where none is published."""
     days = grid.days
     in_month = table.loc[
         (table["settlement_date"] >= days[0]) & (table["settlement_date"] <= days[-1])
     ]
     series = points.loc[:, keys].drop_duplicates().reset_index(drop=True)
-    series_of_meter = (
-        points.loc[:, keys].merge(series.assign(_series=np.arange(len(series))), on=keys)
-    )["_series"].to_numpy()
-    cube = np.zeros((len(series), len(days), MAX_PERIODS), dtype=np.int64)
-    matched = in_month.merge(series.assign(_series=np.arange(len(series))), on=keys)
+    numbered = series.assign(_series=np.arange(len(series)))
+    series_of_meter = points.loc[:, keys].merge(numbered, on=keys, how="left")["_series"]
+    cube = np.zeros((len(series), len(days) * MAX_PERIODS), dtype=np.int32)
+    matched = in_month.merge(numbered, on=keys)
+    if len(matched) == 0:
+        return np.zeros(grid.size, dtype=np.int32)
     if len(matched):
         day = ((matched["settlement_date"] - days[0]) // pd.Timedelta(days=1)).to_numpy()
         period = matched["settlement_period"].to_numpy(dtype=np.int64) - 1
-        cube[matched["_series"].to_numpy(), day, period] = matched[f"{name}_scaled"].to_numpy()
-    result[:] = cube[series_of_meter[grid.meter], grid.day, grid.period - 1]
-    return result
+        cube[matched["_series"].to_numpy(), day * MAX_PERIODS + period] = matched[
+            f"{name}_scaled"
+        ].to_numpy()
+    flat = _period_index(grid)
+    if len(series) == 1:
+        return cube[0][flat]
+    return cube[series_of_meter.to_numpy()[grid.meter], flat]
 
 
-def _wholesale(grid: MonthGrid, prices: pd.DataFrame) -> np.ndarray:
+def _wholesale(grid: MonthGrid, prices: pd.DataFrame, needed: bool) -> np.ndarray:
+    """Return the wholesale price (micro-pence per kWh) of every period, ``NO_ROW`` if none.
+
+    Only pass-through contracts need it, so without one the array is left empty.
+    """
+    if not needed:
+        return np.zeros(0, dtype=np.int64)
     days = grid.days
-    table = np.full((len(days), MAX_PERIODS), NO_ROW, dtype=np.int64)
+    table = np.full(len(days) * MAX_PERIODS, NO_ROW, dtype=np.int64)
     in_month = prices.loc[
         (prices["settlement_date"] >= days[0]) & (prices["settlement_date"] <= days[-1])
     ]
     if len(in_month):
         day = ((in_month["settlement_date"] - days[0]) // pd.Timedelta(days=1)).to_numpy()
         period = in_month["settlement_period"].to_numpy(dtype=np.int64) - 1
-        table[day, period] = in_month["rate_micro"].to_numpy(dtype=np.int64)
-    return table[grid.day, grid.period - 1]
+        table[day * MAX_PERIODS + period] = in_month["rate_micro"].to_numpy(dtype=np.int64)
+    return table[_period_index(grid)]
 
 
 def _levy_rows(
     levies: pd.DataFrame, code: str, points: pd.DataFrame, days: pd.DatetimeIndex
 ) -> np.ndarray:
     """Return the levy_rates row in force per meter and day; a banded row beats a blank band."""
-    rows = levies.loc[levies["line_code"] == code]
-    positions = np.flatnonzero((levies["line_code"] == code).to_numpy())
+    is_code = (levies["line_code"] == code).to_numpy()
+    if not is_code.any():
+        return np.full((len(points), len(days)), NO_ROW, dtype=np.int64)
+    rows = levies.loc[is_code]
+    positions = np.flatnonzero(is_code)
     general = rows.loc[rows["band"] == ""]
     banded = rows.loc[rows["band"] != ""]
     result = np.full((len(points), len(days)), NO_ROW, dtype=np.int64)
@@ -290,12 +323,10 @@ class PricedLines:
     """Bill-line groups of a month and what the half-hour view needs to apportion them.
 
     ``groups`` has one row per meter, line, band and rate with the exact quantity and amount;
-    ``unit_parts`` maps a group number to the grid positions it covers and their weights;
     ``cells`` has one row per meter, live day and day-based line with exact nanopence.
     """
 
     groups: pd.DataFrame
-    unit_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]
     cells: pd.DataFrame
     unpriced: pd.DataFrame
 
@@ -308,26 +339,45 @@ def _group_sum(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """
     if len(values) == 0:
         return np.zeros(size, dtype=np.int64)
-    magnitude = np.bincount(groups, np.abs(values).astype(np.float64), minlength=size)
-    if magnitude.max() < 2.0**52:
-        return np.bincount(groups, values.astype(np.float64), minlength=size).astype(np.int64)
+    as_float = values.astype(np.float64)
+    if as_float.min() >= 0:
+        # With no negative values, the final sums bound every partial sum.
+        sums_float = np.bincount(groups, as_float, minlength=size)
+        if sums_float.max() < 2.0**52:
+            return sums_float.astype(np.int64)
+    else:
+        magnitude = np.bincount(groups, np.abs(as_float), minlength=size)
+        if magnitude.max() < 2.0**52:
+            return np.bincount(groups, as_float, minlength=size).astype(np.int64)
     sums = pd.Series(values).groupby(groups).sum()
     result = np.zeros(size, dtype=np.int64)
     result[sums.index.to_numpy()] = sums.to_numpy()
     return result
 
 
-def _nbp_sum(groups: np.ndarray, gsp: np.ndarray, tlm: np.ndarray, size: int) -> np.ndarray:
-    """Sum gsp x tlm per group exactly as Python integers.
+def cell_sum(grid: MonthGrid, values: np.ndarray) -> np.ndarray:
+    """Sum per-period int64 ``values`` per live (meter, day) cell, exactly in int64.
+
+    The grid lists each cell's periods contiguously, so one ``reduceat`` pass does it.
+    """
+    if grid.size == 0:
+        return np.zeros(len(grid.cell_meter), dtype=np.int64)
+    return np.add.reduceat(values.astype(np.int64, copy=False), grid.cell_offset)
+
+
+def _nbp_cell_sum(grid: MonthGrid, gsp: np.ndarray, tlm: np.ndarray) -> np.ndarray:
+    """Sum gsp x tlm per cell exactly, as Python integers.
 
     The product can pass int64, so the multiplier is split into ``FACTOR_SCALE + delta``;
-    ``gsp x delta`` is small because a TLM is within a few percent of one.
+    ``gsp x delta`` stays small because a TLM is within a few percent of one.
     """
-    delta = tlm - FACTOR_SCALE
+    delta = tlm.astype(np.int64) - FACTOR_SCALE
     if np.abs(gsp).max(initial=0) * float(np.abs(delta).max(initial=0)) >= 2.0**62:
-        raise OverflowError("nbp volume exceeds exact int64 arithmetic; bill fewer meters")
-    base = _group_sum(groups, gsp, size).astype(object) * FACTOR_SCALE
-    return base + _group_sum(groups, gsp * delta, size).astype(object)
+        raise OverflowError(
+            "a half hour's nbp volume exceeds exact int64 arithmetic; check the reads' energy"
+        )
+    base = cell_sum(grid, gsp).astype(object) * FACTOR_SCALE
+    return base + cell_sum(grid, gsp * delta).astype(object)
 
 
 def _round_to_nanopence(amount: np.ndarray, scale: int) -> np.ndarray:
@@ -401,6 +451,7 @@ GROUP_COLUMNS = [
     "meter",
     "line_code",
     "band",
+    "rate_id",
     "rate_micro",
     "volume",
     "scale",
@@ -411,96 +462,193 @@ GROUP_COLUMNS = [
 
 def price_lines(context: PricingContext, billable: np.ndarray) -> PricedLines:
     """Price every declared line for the billable meters."""
+    volumes = CellVolumes.build(context)
     groups: list[pd.DataFrame] = []
-    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
     for line in LINE_ITEMS:
-        if line.basis in BASIS_SCALE and line.rate_source in (
-            RateSource.CONTRACT_BAND,
-            RateSource.DUOS_BAND,
-            RateSource.LEVY,
-        ):
-            frame, part = _price_unit_line(line, context, billable, len(parts))
-            if frame is not None:
-                groups.append(frame)
-                parts.append(part)
-        elif line.rate_source is RateSource.WHOLESALE:
-            frame, part = _price_pass_through(line, context, billable, len(parts))
-            if frame is not None:
-                groups.append(frame)
-                parts.append(part)
+        if line.rate_source is RateSource.WHOLESALE:
+            frame = _price_pass_through(line, context, billable)
+        elif line.basis in BASIS_SCALE and line.rate_source is not RateSource.SYSTEM_PRICE:
+            frame = _price_unit_line(line, context, billable, volumes)
+        else:
+            continue
+        if frame is not None:
+            groups.append(frame)
     cells = _price_day_lines(context, billable)
     day_groups = _day_groups(cells)
     all_groups = pd.concat([*groups, day_groups], ignore_index=True)
-    return PricedLines(all_groups, parts, cells, _unpriced(context, billable))
+    return PricedLines(all_groups, cells, _unpriced(context, billable))
+
+
+@dataclasses.dataclass(frozen=True)
+class CellVolumes:
+    """Volumes summed per live (meter, day) cell in one pass over the settlement periods.
+
+    ``metered[c, b, e]`` is the Wh of cell ``c`` in DUoS band ``b`` (3: none) and contract
+    energy band ``e`` (the last index: none); ``periods`` counts the periods in the same shape.
+    ``gsp`` is Wh x LLF per cell (10^-7 Wh); ``nbp`` is gsp x TLM per cell (10^-14 Wh, Python
+    integers) and only meaningful where ``tlm_complete``.
+    """
+
+    metered: np.ndarray
+    periods: np.ndarray
+    gsp: np.ndarray
+    nbp: np.ndarray | None
+    tlm_complete: np.ndarray
+
+    @classmethod
+    def build(cls, context: PricingContext) -> CellVolumes:
+        """Sum every volume basis per cell, band and energy band."""
+        grid = context.grid
+        cells = len(grid.cell_meter)
+        energy_bands = len(context.energy_values) + 1
+        # Built in place: each temporary over the periods costs 60 MB at 10,000 meter-months.
+        key = grid.cell * (len(DUOS_BANDS) + 1)
+        key += np.where(context.duos_band >= 0, context.duos_band, len(DUOS_BANDS))
+        key *= energy_bands
+        key += np.where(context.energy_code >= 0, context.energy_code, energy_bands - 1)
+        size = cells * (len(DUOS_BANDS) + 1) * energy_bands
+        shape = (cells, len(DUOS_BANDS) + 1, energy_bands)
+        metered = _group_sum(key, context.energy, size).reshape(shape)
+        periods = np.bincount(key, minlength=size).reshape(shape)
+        gsp_values = context.energy * context.llf
+        gsp = cell_sum(grid, gsp_values)
+        has_tlm = context.tlm > 0
+        if not has_tlm.any():
+            return cls(metered, periods, gsp, None, np.zeros(cells, dtype=bool))
+        tlm_complete = np.logical_and.reduceat(has_tlm, grid.cell_offset)
+        nbp = _nbp_cell_sum(grid, gsp_values, context.tlm)
+        return cls(metered, periods, gsp, nbp, tlm_complete)
+
+
+def _cell_items(
+    line: LineItem, context: PricingContext, billable: np.ndarray, volumes: CellVolumes
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Return the (cell, rate id, volume) items a unit line charges, and each id's band."""
+    grid = context.grid
+    cell_on = billable[grid.cell_meter]
+    meter, day = grid.cell_meter, grid.cell_day
+    if line.rate_source is RateSource.CONTRACT_BAND:
+        cell_on &= ~context.pass_through[meter]
+        counts = volumes.periods.sum(axis=1)[:, :-1]
+        wh = volumes.metered.sum(axis=1)[:, :-1]
+        cell, code = np.nonzero((counts > 0) & cell_on[:, None])
+        bands = [str(value).split("|")[0] for value in context.energy_values]
+        return cell, code, wh[cell, code], bands
+    if line.rate_source is RateSource.DUOS_BAND:
+        band = DUOS_BANDS.index(line.rate_key)
+        rows = context.duos_row[meter, day]
+        rates = _micro_column(context.tables.duos_charges[f"{line.rate_key}_p_per_kwh"])
+        counts = volumes.periods[:, band, :].sum(axis=1)
+        cell_on &= (counts > 0) & (rows >= 0)
+        cell_on &= rates[np.maximum(rows, 0)] != NO_ROW
+        cell = np.flatnonzero(cell_on)
+        wh = volumes.metered[:, band, :].sum(axis=1)
+        return cell, rows[cell], wh[cell], [line.rate_key] * len(rates)
+    rows = context.levy_row[line.code][meter, day]
+    cell_on &= rows >= 0
+    if line.code == "ccl":
+        cell_on &= ~context.de_minimis[meter]
+    bands = context.tables.levy_rates["band"].tolist()
+    if line.basis is Basis.METERED_KWH:
+        cell = np.flatnonzero(cell_on)
+        return cell, rows[cell], volumes.metered.sum(axis=(1, 2))[cell], bands
+    if line.basis is Basis.GSP_KWH:
+        cell = np.flatnonzero(cell_on)
+        return cell, rows[cell], volumes.gsp[cell], bands
+    if volumes.nbp is None:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, bands
+    cell = np.flatnonzero(cell_on & volumes.tlm_complete)
+    return cell, rows[cell], volumes.nbp[cell], bands
 
 
 def _price_unit_line(
-    line: LineItem, context: PricingContext, billable: np.ndarray, part_number: int
-) -> tuple[pd.DataFrame | None, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]:
-    positions, rate_ids, bands = _unit_rate_ids(line, context, billable)
+    line: LineItem, context: PricingContext, billable: np.ndarray, volumes: CellVolumes
+) -> pd.DataFrame | None:
+    """Sum a unit line's cell volumes per (meter, rate) and price each sum exactly."""
+    if line.rate_source is RateSource.LEVY and (context.levy_row[line.code] < 0).all():
+        return None
+    cell, rate_ids, cell_volume, bands = _cell_items(line, context, billable, volumes)
+    if len(cell) == 0:
+        return None
     rates = _unit_rates(line, context)
-    empty = np.zeros(0, dtype=np.int64)
-    if len(positions) == 0:
-        return None, (empty, empty, empty.astype(np.float64), None)
     size = max(len(rates), 1)
-    key = context.grid.meter[positions] * size + rate_ids
+    key = context.grid.cell_meter[cell] * size + rate_ids
     unique, group = np.unique(key, return_inverse=True)
-    volume_values, weights = _unit_volume(line, context, positions)
-    if line.basis is Basis.NBP_KWH:
-        volume = _nbp_sum(group, volume_values, context.tlm[positions], len(unique))
+    if cell_volume.dtype == object:
+        volume = pd.Series(cell_volume).groupby(group).sum().to_numpy(dtype=object)
     else:
-        volume = _group_sum(group, volume_values, len(unique)).astype(object)
+        volume = _group_sum(group, cell_volume.astype(np.int64), len(unique)).astype(object)
     rate = rates[unique % size]
-    exact = volume * rate.astype(object)
     scale = BASIS_SCALE[line.basis]
-    nano = _round_to_nanopence(exact, scale)
-    frame = pd.DataFrame(
+    nano = _round_to_nanopence(volume * rate.astype(object), scale)
+    return pd.DataFrame(
         {
             "meter": unique // size,
             "line_code": line.code,
             "band": [bands[index] if index < len(bands) else "" for index in unique % size],
+            "rate_id": unique % size,
             "rate_micro": rate,
             "volume": volume,
             "scale": scale,
             "quantity_unit": "kWh",
             "amount_nanopence": nano,
-            "part": part_number,
         }
     )
-    per_period = volume_values * rates[rate_ids] if line.basis is Basis.METERED_KWH else None
-    return frame, (positions, group, weights, per_period)
 
 
 def _price_pass_through(
-    line: LineItem, context: PricingContext, billable: np.ndarray, part_number: int
-) -> tuple[pd.DataFrame | None, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]]:
+    line: LineItem, context: PricingContext, billable: np.ndarray
+) -> pd.DataFrame | None:
+    """Price pass-through energy per half hour: Wh x (wholesale price + margin), exactly."""
+    positions, _, _, per_period = _period_parts(line, context, billable)
+    if len(positions) == 0 or per_period is None:
+        return None
     grid = context.grid
-    on = billable[grid.meter] & context.pass_through[grid.meter] & (context.wholesale_micro >= 0)
-    positions = np.flatnonzero(on)
-    empty = np.zeros(0, dtype=np.int64)
-    if len(positions) == 0:
-        return None, (empty, empty, empty.astype(np.float64), None)
-    contracts = context.contract_row[grid.meter[positions], grid.day[positions]]
-    margin = _micro_column(context.tables.supply_contracts["margin_p_per_kwh"])
-    margin = np.where(margin == NO_ROW, 0, margin)[contracts]
-    rate = context.wholesale_micro[positions] + margin
-    per_period = context.energy[positions] * rate
     unique, group = np.unique(grid.meter[positions], return_inverse=True)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "meter": unique,
             "line_code": line.code,
             "band": "half-hourly",
+            "rate_id": 0,
             "rate_micro": NO_ROW,
             "volume": _group_sum(group, context.energy[positions], len(unique)).astype(object),
             "scale": 1,
             "quantity_unit": "kWh",
             "amount_nanopence": _group_sum(group, per_period, len(unique)),
-            "part": part_number,
         }
     )
-    weights = per_period.astype(np.float64)
-    return frame, (positions, group, weights, per_period)
+
+
+def _period_parts(
+    line: LineItem, context: PricingContext, billable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Return a unit line's grid positions, rate ids, weights and exact per-period amounts.
+
+    Per-period amounts exist for metered and pass-through lines (already whole nanopence);
+    loss-adjusted lines return None there and are apportioned by their weights instead.
+    """
+    grid = context.grid
+    if line.rate_source is RateSource.WHOLESALE:
+        if len(context.wholesale_micro) == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty.astype(np.float64), empty
+        on = billable[grid.meter] & context.pass_through[grid.meter]
+        on &= context.wholesale_micro >= 0
+        positions = np.flatnonzero(on)
+        contracts = context.contract_row[grid.meter[positions], grid.day[positions]]
+        margin = _micro_column(context.tables.supply_contracts["margin_p_per_kwh"])
+        margin = np.where(margin == NO_ROW, 0, margin)[contracts]
+        rate = context.wholesale_micro[positions] + margin
+        per_period = context.energy[positions] * rate
+        zero = np.zeros(len(positions), dtype=np.int64)
+        return positions, zero, per_period.astype(np.float64), per_period
+    positions, rate_ids, _ = _unit_rate_ids(line, context, billable)
+    volume, weights = _unit_volume(line, context, positions)
+    if line.basis is Basis.METERED_KWH:
+        return positions, rate_ids, weights, volume * _unit_rates(line, context)[rate_ids]
+    return positions, rate_ids, weights, None
 
 
 DAY_QUANTITY = {Basis.DAY: "days", Basis.KVA_DAY: "kVA days", Basis.EXCESS_KVA_DAY: "kVA days"}
@@ -518,7 +666,9 @@ def _price_day_lines(context: PricingContext, billable: np.ndarray) -> pd.DataFr
     tables = context.tables
     capacity = context.points["capacity_kva"].to_numpy(dtype=np.int64)
     max_wh = np.zeros(len(context.points), dtype=np.int64)
-    np.maximum.at(max_wh, grid.meter, context.energy)
+    if grid.size:
+        cell_max = np.maximum.reduceat(context.energy, grid.cell_offset)
+        np.maximum.at(max_wh, grid.cell_meter, cell_max)
     # NOTE: without reactive reads kVA is taken as kW (2 x the half hour's kWh), which
     # understates the maximum demand of a site with a poor power factor.
     excess_va = np.where(capacity > 0, np.maximum(2 * max_wh - capacity * 1000, 0), 0)
@@ -574,48 +724,59 @@ def _price_day_lines(context: PricingContext, billable: np.ndarray) -> pd.DataFr
 
 def _day_groups(cells: pd.DataFrame) -> pd.DataFrame:
     if cells.empty:
-        return pd.DataFrame(columns=[*GROUP_COLUMNS, "part"])
+        return pd.DataFrame(columns=GROUP_COLUMNS)
     grouped = cells.groupby(
         ["meter", "line_code", "rate_micro", "quantity_unit"], as_index=False
     ).agg(volume=("quantity_milli", "sum"), amount_nanopence=("amount_nanopence", "sum"))
     grouped["volume"] = grouped["volume"].astype(object)
     grouped["band"] = ""
     grouped["scale"] = 1
-    grouped["part"] = NO_ROW
-    return grouped.loc[:, [*GROUP_COLUMNS, "part"]]
+    grouped["rate_id"] = NO_ROW
+    return grouped.loc[:, GROUP_COLUMNS]
 
 
 def _unpriced(context: PricingContext, billable: np.ndarray) -> pd.DataFrame:
     """List each applicable line with no published rate (or volume) for a billable meter."""
     grid = context.grid
-    rows = []
     live = grid.live
-    tlm_any = np.bincount(grid.meter, context.tlm > 0, minlength=len(context.points)) > 0
+    meters = len(context.points)
+    tlm_any = np.zeros(meters, dtype=bool)
+    has_tlm = context.tlm > 0
+    if has_tlm.any():
+        np.logical_or.at(
+            tlm_any, grid.cell_meter, np.logical_or.reduceat(has_tlm, grid.cell_offset)
+        )
     duos_reactive = _micro_column(context.tables.duos_charges["reactive_p_per_kvarh"])
-    for meter in np.flatnonzero(billable):
-        reasons = {}
-        for line in LINE_ITEMS:
-            if line.pricing == "pass_through" and not context.pass_through[meter]:
-                continue
-            if line.pricing == "fixed" and context.pass_through[meter]:
-                continue
-            if line.code == "ccl" and context.de_minimis[meter]:
-                continue
-            if line.rate_source is RateSource.LEVY:
-                if (context.levy_row[line.code][meter][live[meter]] < 0).all():
-                    reasons[line.code] = NOT_PUBLISHED
-                elif line.basis is Basis.NBP_KWH and not tlm_any[meter]:
-                    reasons[line.code] = TLM_NOT_PUBLISHED
-            elif line.rate_source is RateSource.SYSTEM_PRICE:
-                reasons[line.code] = NOT_PUBLISHED
-            elif line.basis is Basis.KVARH:
-                duos = context.duos_row[meter][live[meter]]
-                rate = duos_reactive[duos[duos >= 0]] if len(duos_reactive) else []
-                if any(value not in (NO_ROW, 0) for value in rate):
-                    reasons[line.code] = "no reactive power (kVArh) reads to charge"
-        for code, reason in reasons.items():
-            rows.append({"meter": meter, "line_code": code, "note": reason})
-    return pd.DataFrame(rows, columns=["meter", "line_code", "note"])
+    frames = []
+    for line in LINE_ITEMS:
+        applies = billable.copy()
+        if line.pricing == "pass_through":
+            applies &= context.pass_through
+        elif line.pricing == "fixed":
+            applies &= ~context.pass_through
+        if line.code == "ccl":
+            applies &= ~context.de_minimis
+        note = np.full(meters, "", dtype=object)
+        if line.rate_source is RateSource.LEVY:
+            no_rate = ((context.levy_row[line.code] < 0) | ~live).all(axis=1)
+            note[no_rate] = NOT_PUBLISHED
+            if line.basis is Basis.NBP_KWH:
+                note[~no_rate & ~tlm_any] = TLM_NOT_PUBLISHED
+        elif line.rate_source is RateSource.SYSTEM_PRICE:
+            note[:] = NOT_PUBLISHED
+        elif line.basis is Basis.KVARH and len(duos_reactive):
+            rows = context.duos_row
+            rate = np.where(rows >= 0, duos_reactive[np.maximum(rows, 0)], NO_ROW)
+            charged = ((rate != NO_ROW) & (rate != 0) & live).any(axis=1)
+            note[charged] = "no reactive power (kVArh) reads to charge"
+        listed = np.flatnonzero(applies & (note != ""))
+        if len(listed):
+            frames.append(
+                pd.DataFrame({"meter": listed, "line_code": line.code, "note": note[listed]})
+            )
+    if not frames:
+        return pd.DataFrame(columns=["meter", "line_code", "note"])
+    return pd.concat(frames, ignore_index=True)
 
 
 LINE_COLUMNS = [
@@ -655,12 +816,13 @@ def bill_lines(
             "bill_month": month,
             "line_code": groups["line_code"].to_numpy(),
             "band": groups["band"].to_numpy(),
-            "quantity": [
-                float(Decimal(int(volume)) / (1000 * int(scale)))
-                for volume, scale in zip(groups["volume"], groups["scale"], strict=True)
-            ],
+            # Display only: the exact volume stays in the amount; a float keeps 15 digits.
+            "quantity": groups["volume"].to_numpy(dtype=np.float64)
+            / (1000.0 * groups["scale"].to_numpy(dtype=np.float64)),
             "quantity_unit": groups["quantity_unit"].to_numpy(),
-            "rate_p": [_rate_text(rate) for rate in groups["rate_micro"]],
+            "rate_p": groups["rate_micro"].map(
+                {rate: _rate_text(rate) for rate in groups["rate_micro"].unique()}
+            ),
             "amount_nanopence": groups["amount_nanopence"].to_numpy(dtype=np.int64),
             "priced": True,
             "note": "",
@@ -686,9 +848,11 @@ def bill_lines(
         )
         frame = pd.concat([frame, missing], ignore_index=True)
     codes = frame["line_code"]
-    frame["description"] = codes.map(lambda code: LINES_BY_CODE[code].description)
-    frame["element"] = codes.map(lambda code: LINES_BY_CODE[code].element.value)
-    frame["basis"] = codes.map(lambda code: LINES_BY_CODE[code].basis.value)
+    frame["description"] = codes.map(
+        {code: line.description for code, line in LINES_BY_CODE.items()}
+    )
+    frame["element"] = codes.map(ELEMENT_OF_LINE)
+    frame["basis"] = codes.map({code: line.basis.value for code, line in LINES_BY_CODE.items()})
     frame["rate_unit"] = np.where(
         frame["quantity_unit"] == "kWh",
         "p/kWh",
@@ -732,7 +896,7 @@ def daily_frame(priced: PricedLines, context: PricingContext, month: str) -> pd.
             "bill_month": month,
             "settlement_date": context.grid.days[cells["day"].to_numpy(dtype=np.int64)],
             "line_code": cells["line_code"].to_numpy(),
-            "element": cells["line_code"].map(lambda c: LINES_BY_CODE[c].element.value),
+            "element": cells["line_code"].map(ELEMENT_OF_LINE),
             "quantity": cells["quantity_milli"].to_numpy(dtype=np.int64) / 1000.0,
             "quantity_unit": cells["quantity_unit"].to_numpy(),
             "rate_micro": cells["rate_micro"].to_numpy(dtype=np.int64),
@@ -783,16 +947,24 @@ def half_hour_view(
     element_index = {element: index for index, element in enumerate(ELEMENTS)}
     costs = np.zeros((len(ELEMENTS), grid.size), dtype=np.int64)
     groups = priced.groups
-    for part_number, (positions, group, weights, per_period) in enumerate(priced.unit_parts):
-        if len(positions) == 0:
+    for line in LINE_ITEMS:
+        rows = groups.loc[groups["line_code"] == line.code]
+        if rows.empty or line.basis not in BASIS_SCALE:
             continue
-        rows = groups.loc[groups["part"] == part_number]
-        element = element_index[LINES_BY_CODE[rows["line_code"].iloc[0]].element]
+        positions, rate_ids, weights, per_period = _period_parts(line, context, billable)
+        element = element_index[line.element]
         if per_period is not None:
-            shares = per_period
-        else:
-            shares = apportion(rows["amount_nanopence"].to_numpy(dtype=np.int64), group, weights)
-        np.add.at(costs[element], positions, shares)
+            np.add.at(costs[element], positions, per_period)
+            continue
+        # Map each period to its bill-line group, then apportion the group's nanopence.
+        size = int(max(rate_ids.max(initial=0), rows["rate_id"].max())) + 1
+        row_keys = pd.Index(rows["meter"].to_numpy(np.int64) * size + rows["rate_id"])
+        group = row_keys.get_indexer(grid.meter[positions] * size + rate_ids)
+        charged = group >= 0
+        shares = apportion(
+            rows["amount_nanopence"].to_numpy(dtype=np.int64), group[charged], weights[charged]
+        )
+        np.add.at(costs[element], positions[charged], shares)
 
     cells = priced.cells
     if len(cells):

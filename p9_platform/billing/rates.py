@@ -26,8 +26,21 @@ def day_rows(
     result = np.full((len(keys), len(days)), NO_ROW, dtype=np.int64)
     if len(table) == 0 or len(keys) == 0:
         return result
+    # Resolve each distinct key once; meters sharing a key share its row.
+    if key_columns:
+        distinct_keys = keys.loc[:, key_columns].drop_duplicates().reset_index(drop=True)
+        numbered_keys = distinct_keys.assign(_code=np.arange(len(distinct_keys)))
+        codes = (
+            keys.loc[:, key_columns]
+            .merge(numbered_keys, on=key_columns, how="left")["_code"]
+            .to_numpy(dtype=np.int64)
+        )
+    else:
+        codes = np.zeros(len(keys), dtype=np.int64)
+        distinct_keys = pd.DataFrame(index=[0])
+    per_key = np.full((len(distinct_keys), len(days)), NO_ROW, dtype=np.int64)
     numbered = table.assign(_row=np.arange(len(table)))
-    left = keys.loc[:, key_columns].assign(_key=np.arange(len(keys)))
+    left = distinct_keys.loc[:, key_columns].assign(_key=np.arange(len(distinct_keys)))
     if key_columns:
         matched = left.merge(numbered, on=key_columns, how="inner")
     else:
@@ -38,7 +51,8 @@ def day_rows(
         matched["_key"], matched["_row"], matched["valid_from"], matched["valid_to"], strict=True
     ):
         covered = (day_values >= np.datetime64(start)) & (day_values <= np.datetime64(end))
-        result[key, covered] = row
+        per_key[key, covered] = row
+    result[:] = per_key[codes]
     return result
 
 
