@@ -1,8 +1,8 @@
 """The billing month as dense arrays: days, live supply days and every settlement period.
 
-The engine works on a grid of (meter, day) cells and, below each live cell, one slot per
-settlement period of that day (46, 48 or 50), so day-based charges and the half-hour view never
-depend on which reads happen to exist.
+The engine works on a grid of (meter, day) cells with, below each live cell, one slot per
+settlement period of that day (46, 48 or 50). Day-based charges and the half-hour view are
+laid on this grid, so they do not depend on which reads exist.
 """
 
 from __future__ import annotations
@@ -45,10 +45,9 @@ class MonthGrid:
     """Live (meter, day) cells of a month and the settlement periods beneath them.
 
     ``live`` is a (meters x days) bool matrix. Cell arrays (``cell_meter``, ``cell_day``) list
-    the live cells in meter-then-day order; period arrays (``day``, ``period``, ``slot``,
+    the live cells in meter-then-day order. Period arrays (``day``, ``period``, ``slot``,
     ``cell`` and, built on first use, ``meter``) list every settlement period of every live
-    cell in that order, and ``cell_offset[c]`` is the position of the first period of cell
-    ``c``.
+    cell in that order. ``cell_offset[c]`` is the position of the first period of cell ``c``.
     """
 
     meter_ids: np.ndarray

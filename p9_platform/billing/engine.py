@@ -1,8 +1,8 @@
 """Price one billing month of settled half-hour reads into bills.
 
-The plan aggregates first: every read is placed on a grid of live (meter, day, settlement
+The plan aggregates first. Every read is placed on a grid of live (meter, day, settlement
 period) cells, each line's volume is summed per meter and rate, and only those sums are priced,
-in Python integers (see :mod:`p9_platform.billing.money` for the rounding rule). A meter whose
+in Python integers. :mod:`p9_platform.billing.money` states the rounding rule. A meter whose
 month is not fully covered by every tariff it needs gets no bill, only exceptions that name the
 missing tariff and its days. A levy whose rate is not in the shipped tables for any day of the
 month is listed as an unpriced bill line instead, so the gap is visible on the bill.
@@ -37,8 +37,8 @@ class BillRun:
     ``half_hourly``: one row per meter and settlement period of every live day: metered kWh,
     the cost of each bill element in nanopence and the unit cost in p/kWh.
     ``daily``: one row per meter, live day and day-based line, in exact nanopence.
-    ``lines``: one row per meter, line, band and rate: quantity, rate and amount in pence;
-    lines whose rate is not published carry ``priced`` False and a ``note``.
+    ``lines``: one row per meter, line, band and rate, with quantity, rate and amount in pence.
+    A line whose rate is not published has ``priced`` False and a ``note``.
     ``bills``: one row per meter: net, VAT and total in pence.
     ``exceptions``: one row per meter and missing tariff or reads, with the days affected.
     ``elements``: one row per meter and bill element: pence and percent of the net total.

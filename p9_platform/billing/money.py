@@ -3,9 +3,9 @@
 The rounding rule of P9 platform:
 
 * Volumes are integers. Metered energy is in watt-hours. Loss factors are scaled to integer
-  counts of 10^-7 (:data:`FACTOR_SCALE`; published LLFs have 3 decimals, TLMs 7), so the
-  loss-adjusted gsp volume is Wh x LLF in units of 10^-7 Wh and the nbp volume is
-  Wh x LLF x TLM in units of 10^-14 Wh. No volume is ever rounded.
+  counts of 10^-7 (:data:`FACTOR_SCALE`), because published LLFs have 3 decimals and TLMs 7.
+  So the loss-adjusted gsp volume is Wh x LLF in units of 10^-7 Wh, and the nbp volume is
+  Wh x LLF x TLM in units of 10^-14 Wh. No volume is rounded.
 * Rates are integers of a millionth of a penny (micro-pence) per kWh, per day or per kVA a day.
   A rate with more than six decimals of a penny is rejected, never rounded.
 * The exact amount of a bill line (one charge at one rate for one meter and month) is the sum of
@@ -93,9 +93,9 @@ def apportion(totals: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np
     exact = totals[groups].astype(np.float64) * weights / weight_sum[groups]
     base = np.floor(exact).astype(np.int64)
     remainder = exact - base
-    given = np.zeros(size, dtype=np.int64)
-    np.add.at(given, groups, base)
-    deficit = totals - given
+    allocated = np.zeros(size, dtype=np.int64)
+    np.add.at(allocated, groups, base)
+    deficit = totals - allocated
 
     # Hand out the missing units to the largest remainders of each group; float error can
     # also leave a group one unit over, which is taken back from the smallest remainders.

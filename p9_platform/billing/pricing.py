@@ -1,8 +1,8 @@
 """Rate lookups, volumes and exact amounts of every declared line, vectorised over the grid.
 
 Each unit line's volume is summed per (meter, rate) group before it is priced, and each
-day-based line is priced per live (meter, day) cell; Python integers carry the products, so
-loss-adjusted volumes never overflow int64.
+day-based line is priced per live (meter, day) cell. Volume x rate is multiplied in Python
+integers, because a loss-adjusted volume times a rate can pass the int64 range.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ ELEMENT_OF_LINE = {line.code: line.element.value for line in LINE_ITEMS}
 NOT_PUBLISHED = "rate not published in the shipped tables"
 TLM_NOT_PUBLISHED = "transmission loss multiplier not published in the shipped tables"
 DUOS_BANDS = ("red", "amber", "green")
-NANOPENCE_PER_MICROPENNY = NANOPENCE_PER_PENNY // MICRO
 
 # Volume scale of each basis: the integer volume is kWh x 1000 x scale.
 BASIS_SCALE = {
@@ -61,8 +60,8 @@ def _micro_column(texts: pd.Series) -> np.ndarray:
 class PricingContext:
     """The month's grid with every rate lookup resolved per meter, day and settlement period.
 
-    Matrices indexed ``[meter, day]`` hold row numbers of the tariff tables (``NO_ROW`` where
-    none is in force); arrays over the grid hold per-period values (0 for a missing factor).
+    Matrices indexed ``[meter, day]`` contain row numbers of the tariff tables, ``NO_ROW`` where
+    none is in force. Arrays over the grid contain per-period values, 0 for a missing factor.
     """
 
     points: pd.DataFrame
@@ -322,7 +321,7 @@ def _levy_rows(
 class PricedLines:
     """Bill-line groups of a month and what the half-hour view needs to apportion them.
 
-    ``groups`` has one row per meter, line, band and rate with the exact quantity and amount;
+    ``groups`` has one row per meter, line, band and rate with the exact quantity and amount.
     ``cells`` has one row per meter, live day and day-based line with exact nanopence.
     """
 
@@ -483,8 +482,9 @@ def price_lines(context: PricingContext, billable: np.ndarray) -> PricedLines:
 class CellVolumes:
     """Volumes summed per live (meter, day) cell in one pass over the settlement periods.
 
-    ``metered[c, b, e]`` is the Wh of cell ``c`` in DUoS band ``b`` (3: none) and contract
-    energy band ``e`` (the last index: none); ``periods`` counts the periods in the same shape.
+    ``metered[c, b, e]`` is the Wh of cell ``c`` in DUoS band ``b`` and contract energy band
+    ``e``, where the last index of each stands for "no band". ``periods`` counts the periods in
+    the same shape.
     ``gsp`` is Wh x LLF per cell (10^-7 Wh); ``nbp`` is gsp x TLM per cell (10^-14 Wh, Python
     integers) and only meaningful where ``tlm_complete``.
     """
@@ -938,9 +938,9 @@ def half_hour_view(
 ) -> pd.DataFrame:
     """Spread every bill line over its half hours: the cost of each element per period.
 
-    Lines on metered kWh keep their exact per-period amounts; lines on loss-adjusted volume are
+    Lines on metered kWh keep their exact per-period amounts. Lines on loss-adjusted volume are
     apportioned by volume, and day-based lines in equal shares over the day's periods, both by
-    the largest-remainder method, so each line's periods sum exactly to its nanopence.
+    the largest-remainder method. So each line's periods sum exactly to its nanopence.
     """
     grid = context.grid
     keep = billable[grid.meter]

@@ -1,4 +1,4 @@
-"""What a meter would have paid on another supplier's offer, over the same half-hour reads."""
+"""Quote comparison: the cost of a meter's half-hour reads on another supplier's offer."""
 
 from __future__ import annotations
 

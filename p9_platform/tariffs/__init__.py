@@ -143,7 +143,8 @@ def load_duos_charges(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
 def load_duos_time_bands(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     """Load DUoS time bands (UK clock time) expanded to one row per half-hour slot.
 
-    A test keeps each (DNO, year, day type) covering all 48 slots exactly once.
+    Each (DNO, year, day type) should cover all 48 slots exactly once; the tariff tests check
+    the shipped file, and a slot left uncovered becomes a missing-tariff exception when billed.
     """
     bands = pd.read_csv(reference_dir / "duos" / "duos_time_bands.csv", dtype=str)
     bands["valid_from"] = _dates(bands["valid_from"])
@@ -301,8 +302,8 @@ def _empty_tlm() -> pd.DataFrame:
 def load_levy_rates(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     """Load levy and tax rates by line, band and validity period, scaled to micro-pence.
 
-    ``rate_micro`` is micro-pence per kWh for unit levies and per day for daily ones; the
-    published ``rate`` and ``unit`` are kept for the bill and the audit trail.
+    ``rate_micro`` is micro-pence per kWh for unit levies and per day for daily ones. The
+    published ``rate`` and ``unit`` are kept beside it for the bill and the audit trail.
     """
     levies = pd.read_csv(
         reference_dir / "levies" / "levy_rates.csv", dtype=str, keep_default_na=False

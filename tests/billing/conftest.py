@@ -2,12 +2,13 @@
 
 Test tariff (all rates invented for tests, none is a published rate):
 
-* contract TEST-1: day 20 p/kWh until 2026-06-15, then 22 p/kWh; night 10 p/kWh from 00:30
-  to 07:30 local; standing charge 30 p/day; valid 2026-01-01 to 2028-12-31.
+* contract TEST-1, valid 2026-01-01 to 2028-12-31: day 20 p/kWh until 2026-06-15, then
+  22 p/kWh. Night 10 p/kWh from 00:30 to 07:30 local. Standing charge 30 p/day.
 * DUoS TEST LLFC 100: red 10, amber 2, green 1 p/kWh; fixed 5.5 p/day; capacity 3 and excess
   capacity 4 p/kVA/day. Weekdays: red 17:00-19:00, amber 07:00-17:00 and 19:00-23:00, green
   otherwise; weekends all green.
 * Line loss factor 1.05 on every period; transmission loss multiplier 1.01 (GSP group _T).
+* Wholesale prices for June 2026 only: 60 GBP/MWh in odd settlement periods, 50 in even.
 * Levies: RO 0.02 GBP/kWh, BSUoS 10 GBP/MWh, AAHEDC 0.05 p/kWh; CCL 0.005 GBP/kWh to
   2026-03-31 and 0.006 GBP/kWh from 2026-04-01.
 """
@@ -81,6 +82,14 @@ def _tlm(first: dt.date, last: dt.date) -> str:
     return "\n".join(rows) + "\n"
 
 
+def _wholesale_june() -> str:
+    """Return June 2026 wholesale prices: 60 GBP/MWh in odd periods, 50 in even ones."""
+    rows = ["settlement_date,settlement_period,price_gbp_per_mwh"]
+    for day in pd.date_range("2026-06-01", "2026-06-30"):
+        rows.extend(f"{day:%Y-%m-%d},{sp},{60 if sp % 2 else 50}" for sp in range(1, 49))
+    return "\n".join(rows) + "\n"
+
+
 @pytest.fixture(scope="session")
 def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Write the test reference tables once per session."""
@@ -96,6 +105,8 @@ def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "llf" / "test.ptf").write_text(_d0265(FIRST_DAY, LAST_DAY))
     (root / "tlm").mkdir()
     (root / "tlm" / "tlm.csv").write_text(_tlm(FIRST_DAY, LAST_DAY))
+    (root / "wholesale").mkdir()
+    (root / "wholesale" / "wholesale_prices.csv").write_text(_wholesale_june())
     (root / "levies").mkdir()
     (root / "levies" / "levy_rates.csv").write_text(LEVIES)
     (root / "levies" / "vat_rates.csv").write_text(
@@ -115,7 +126,11 @@ def make_tables(reference_dir: Path, tmp_path: Path) -> TableMaker:
     Each point is ``(meter_id, supply_start)`` or a dict of supply point columns.
     """
 
-    def make(*points: tuple[str, str] | dict[str, str], contracts: str = CONTRACTS):
+    def make(
+        *points: tuple[str, str] | dict[str, str],
+        contracts: str = CONTRACTS,
+        time_of_use: str | None = None,
+    ):
         rows = [POINT_COLUMNS]
         for point in points:
             values = {
@@ -134,6 +149,8 @@ def make_tables(reference_dir: Path, tmp_path: Path) -> TableMaker:
             rows.append(",".join(values[column] for column in POINT_COLUMNS.split(",")))
         (tmp_path / "supply_points.csv").write_text("\n".join(rows) + "\n")
         (tmp_path / "supply_contracts.csv").write_text(contracts)
+        if time_of_use is not None:
+            (tmp_path / "contract_time_of_use.csv").write_text(time_of_use)
         return load_tariff_tables(reference_dir, tmp_path)
 
     return make

@@ -32,8 +32,8 @@ def test_d0265_trailer_mismatch_detected():
 
 def test_d0265_clock_change_days():
     factors = read_d0265(REFERENCE_DIR / "llf" / "llfsweb20250401_cut.ptf").factors
-    one = factors.loc[factors["llfc"] == "570"]
-    per_day = one.groupby("settlement_date").size()
+    lv_site = factors.loc[factors["llfc"] == "570"]
+    per_day = lv_site.groupby("settlement_date").size()
     assert per_day[pd.Timestamp("2025-10-26")] == 50
     assert per_day[pd.Timestamp("2026-03-29")] == 46
     assert len(per_day) == 365
