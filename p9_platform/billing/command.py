@@ -94,12 +94,15 @@ def format_bill(bill: pd.Series, lines: pd.DataFrame) -> str:
         "",
         f"{'line':<52} {'quantity':>14} {'rate':>16} {'amount':>12}",
     ]
+
     priced = lines.loc[lines["priced"].astype(bool)]
     for line in priced.itertuples():
-        label = line.description + (f" ({line.band})" if line.band else "")
+        shows_band = line.band and line.band not in line.description
+        label = line.description + (f" ({line.band})" if shows_band else "")
         quantity = f"{line.quantity:,.3f} {line.quantity_unit}"
         rate = f"{line.rate_p} {line.rate_unit}"
         out.append(f"{label:<52} {quantity:>14} {rate:>16} {format_pounds(line.amount_pence):>12}")
+
     net = int(bill["net_pence"])
     out.append(f"{'Net':<84} {format_pounds(net):>12}")
     out.append(
@@ -107,12 +110,14 @@ def format_bill(bill: pd.Series, lines: pd.DataFrame) -> str:
         f"{format_pounds(int(bill['vat_pence'])):>12}"
     )
     out.append(f"{'Total':<84} {format_pounds(int(bill['total_pence'])):>12}")
+
     out.append("")
     out.append("Element split of the net total:")
     split = priced.groupby("element")["amount_pence"].sum()
     for element, pence in split.items():
         share = 100 * pence / net if net else 0.0
         out.append(f"  {element:<24} {format_pounds(int(pence)):>12} {share:6.2f}%")
+
     unpriced = lines.loc[~lines["priced"].astype(bool)]
     if len(unpriced):
         out.append("")

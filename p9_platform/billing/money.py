@@ -14,8 +14,8 @@ The rounding rule of P9 platform:
   (10^-9 p) and then to whole pence: 108.5 p becomes 109 p. For lines on metered energy or on
   days the first step changes nothing, because Wh x micro-pence per kWh is already nanopence.
 * The half-hour view apportions each bill line's nanopence over its half hours in proportion to
-  their volume by the largest-remainder method (day charges: in equal shares over the day's
-  half hours), so the half hours of a line sum exactly to its nanopence, and rounding that sum
+  their volume by the largest-remainder method. Day charges go in equal shares over the day's
+  half hours. So the half hours of a line sum exactly to its nanopence, and rounding that sum
   gives the line's pence.
 * VAT is charged on the sum of the rounded bill lines and rounded half up to the penny once.
 """
@@ -97,8 +97,8 @@ def apportion(totals: np.ndarray, groups: np.ndarray, weights: np.ndarray) -> np
     np.add.at(allocated, groups, base)
     deficit = totals - allocated
 
-    # Hand out the missing units to the largest remainders of each group; float error can
-    # also leave a group one unit over, which is taken back from the smallest remainders.
+    # Hand out the missing units to the largest remainders of each group. Float error can also
+    # leave a group one unit over, so that unit is taken back from the smallest remainders.
     order = np.lexsort((-remainder, groups))
     rank = _rank_within(groups[order])
     share = base.copy()

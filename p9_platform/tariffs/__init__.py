@@ -143,7 +143,7 @@ def load_duos_charges(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
 def load_duos_time_bands(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
     """Load DUoS time bands (UK clock time) expanded to one row per half-hour slot.
 
-    Each (DNO, year, day type) should cover all 48 slots exactly once; the tariff tests check
+    Each (DNO, year, day type) should cover all 48 slots exactly once. The tariff tests check
     the shipped file, and a slot left uncovered becomes a missing-tariff exception when billed.
     """
     bands = pd.read_csv(reference_dir / "duos" / "duos_time_bands.csv", dtype=str)

@@ -1,9 +1,9 @@
 """Line loss factors from Elexon D0265 files in Pool Transfer Format (PTF).
 
-A D0265 file is a ``ZHD`` header, one ``DIS|<distributor>`` line, then for each LLFC an
-``LLF|<llfc>`` line, for each settlement date an ``SDT|<YYYYMMDD>`` line and one
-``SPL|<period>|<factor>`` line per settlement period (46, 48 or 50 a day), and a
-``ZPT|<line count>|<checksum>`` trailer.
+A D0265 file starts with a ``ZHD`` header and one ``DIS|<distributor>`` line. Each LLFC then
+has an ``LLF|<llfc>`` line, each of its settlement dates an ``SDT|<YYYYMMDD>`` line, and each
+settlement period (46, 48 or 50 a day) an ``SPL|<period>|<factor>`` line. A
+``ZPT|<line count>|<checksum>`` trailer ends the file.
 """
 
 from __future__ import annotations

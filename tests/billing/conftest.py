@@ -92,7 +92,7 @@ def _wholesale_june() -> str:
 
 @pytest.fixture(scope="session")
 def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Write the test reference tables once per session."""
+    """Write the test reference tables once per test run."""
     root = tmp_path_factory.mktemp("reference")
     (root / "duos").mkdir()
     (root / "duos" / "duos_tariff_files.csv").write_text(
