@@ -145,6 +145,8 @@ def load_duos_time_bands(reference_dir: Path = REFERENCE_DIR) -> pd.DataFrame:
 
     Each (DNO, year, day type) should cover all 48 slots exactly once. The tariff tests check
     the shipped file, and a slot left uncovered becomes a missing-tariff exception when billed.
+    A seasonal rule is a second set of rows valid only for the season's days, listed after the
+    year's rows: on those days it replaces them.
     """
     bands = pd.read_csv(reference_dir / "duos" / "duos_time_bands.csv", dtype=str)
     bands["valid_from"] = _dates(bands["valid_from"])

@@ -6,7 +6,8 @@ Test tariff (all rates invented for tests, none is a published rate):
   22 p/kWh. Night 10 p/kWh from 00:30 to 07:30 local. Standing charge 30 p/day.
 * DUoS TEST LLFC 100: red 10, amber 2, green 1 p/kWh; fixed 5.5 p/day; capacity 3 and excess
   capacity 4 p/kVA/day. Weekdays: red 17:00-19:00, amber 07:00-17:00 and 19:00-23:00, green
-  otherwise; weekends all green.
+  otherwise; weekends all green. A winter season, December 2026 only, moves the start of red
+  to 16:00.
 * Line loss factor 1.05 on every period; transmission loss multiplier 1.01 (GSP group _T).
 * Wholesale prices for June 2026 only: 60 GBP/MWh in odd settlement periods, 50 in even.
 * Levies: RO 0.02 GBP/kWh, BSUoS 10 GBP/MWh, AAHEDC 0.05 p/kWh; CCL 0.005 GBP/kWh to
@@ -43,6 +44,12 @@ TEST,2026-01-01,2028-12-31,weekday,red,17:00,19:00
 TEST,2026-01-01,2028-12-31,weekday,amber,19:00,23:00
 TEST,2026-01-01,2028-12-31,weekday,green,23:00,24:00
 TEST,2026-01-01,2028-12-31,weekend,green,00:00,24:00
+TEST,2026-12-01,2026-12-31,weekday,green,00:00,07:00
+TEST,2026-12-01,2026-12-31,weekday,amber,07:00,16:00
+TEST,2026-12-01,2026-12-31,weekday,red,16:00,19:00
+TEST,2026-12-01,2026-12-31,weekday,amber,19:00,23:00
+TEST,2026-12-01,2026-12-31,weekday,green,23:00,24:00
+TEST,2026-12-01,2026-12-31,weekend,green,00:00,24:00
 """
 
 LEVIES = """line_code,band,valid_from,valid_to,rate,unit,source

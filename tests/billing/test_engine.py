@@ -117,6 +117,18 @@ def test_half_hour_unit_cost(june):
     assert first["unit_cost_p_per_kwh"] == pytest.approx(24.713 + 35.5 / 48)
 
 
+def test_seasonal_time_bands(make_tables):
+    # December 2026 has 23 weekdays and 8 weekend days, and its season puts red at 16:00-19:00:
+    # red 23 x 6 = 138 kWh x 10 p = 1380 p; amber 23 x 26 = 598 kWh x 2 p = 1196 p;
+    # green 23 x 16 + 8 x 48 = 752 kWh x 1 p = 752 p.
+    tables = make_tables(("A", "2026-01-01"))
+    reads = flat_reads("A", dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+    run = bill_month(reads, tables, dt.date(2026, 12, 1))
+    assert pence(run, "A", "duos_red") == 1380
+    assert pence(run, "A", "duos_amber") == 1196
+    assert pence(run, "A", "duos_green") == 752
+
+
 def test_leap_year_february(make_tables):
     # February 2028 has 29 days: standing 29 x 30 = 870 p; fixed 29 x 5.5 = 159.5 p, a tie
     # rounded half up to 160 p; 29 x 48 = 1392 kWh.
