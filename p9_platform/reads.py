@@ -101,25 +101,92 @@ def build_reads(
     46/48/50-period days right in the same way.
     """
     starts = pd.to_datetime(interval_start_utc, utc=True)
-    dates, periods = _settlement_clock_arrays(starts)
-    energy = pd.array(energy_wh, dtype="Int64")
-    row_count = len(starts)
-    # Every array below is new or copied here, so the frame is built without another copy and
-    # still shares no memory with the caller's series.
+    if starts.isna().any():
+        # NaT has no settlement date, so this path keeps the per-date derivation's handling.
+        dates, periods = _settlement_clock_per_date(starts)
+        return _frame_of_columns(
+            meter_id=_str_array(meter_id),
+            interval_start_utc=starts.array.copy(),
+            settlement_date=dates,
+            settlement_period=periods,
+            energy_wh=pd.array(energy_wh, dtype="Int64", copy=True),
+            quality=_str_array(quality),
+            source_key=source_key,
+            source_line=source_line.astype(np.int64).to_numpy(),
+            settlement_run=settlement_run,
+        )
+    return reads_from_arrays(
+        meter_id=_str_array(meter_id),
+        interval_start_ns=starts.array.asi8.copy(),
+        energy_wh=pd.array(energy_wh, dtype="Int64", copy=True),
+        quality=_str_array(quality),
+        source_key=source_key,
+        source_line=source_line.astype(np.int64).to_numpy(),
+        settlement_run=settlement_run,
+    )
+
+
+def reads_from_arrays(
+    *,
+    meter_id: np.ndarray,
+    interval_start_ns: np.ndarray,
+    energy_wh: pd.arrays.IntegerArray,
+    quality: np.ndarray,
+    source_key: str,
+    source_line: np.ndarray,
+    settlement_run: str = DEFAULT_RUN,
+) -> pd.DataFrame:
+    """Assemble the frame :func:`build_reads` returns from arrays that are already typed.
+
+    ``meter_id`` and ``quality`` are object arrays of str, ``interval_start_ns`` is int64
+    nanoseconds since 1970 UTC (no NaT) and ``source_line`` is int64. The frame takes the
+    arrays over without copying or checking them, so the caller must not change them later.
+    """
+    dates, periods = _settlement_clock_arrays(interval_start_ns)
+    return _frame_of_columns(
+        meter_id=meter_id,
+        interval_start_utc=pd.DatetimeIndex(
+            interval_start_ns.view("datetime64[ns]"), tz="UTC"
+        ).array,
+        settlement_date=dates,
+        settlement_period=periods,
+        energy_wh=energy_wh,
+        quality=quality,
+        source_key=source_key,
+        source_line=source_line,
+        settlement_run=settlement_run,
+    )
+
+
+def _frame_of_columns(
+    *,
+    meter_id: np.ndarray,
+    interval_start_utc: pd.api.extensions.ExtensionArray,
+    settlement_date: np.ndarray,
+    settlement_period: np.ndarray,
+    energy_wh: pd.arrays.IntegerArray,
+    quality: np.ndarray,
+    source_key: str,
+    source_line: np.ndarray,
+    settlement_run: str,
+) -> pd.DataFrame:
+    row_count = len(meter_id)
+    # The arrays are owned by the frame from here, so pandas is told not to copy them into
+    # consolidated blocks, which cost as much as parsing a file.
     columns = {
-        "meter_id": _str_array(meter_id),
-        "interval_start_utc": starts.array.copy(),
-        "settlement_date": dates,
-        "settlement_period": periods,
-        "energy_wh": energy,
-        "kwh": energy.astype("Float64") / 1000.0,
-        "quality": _str_array(quality),
+        "meter_id": meter_id,
+        "interval_start_utc": interval_start_utc,
+        "settlement_date": settlement_date,
+        "settlement_period": settlement_period,
+        "energy_wh": energy_wh,
+        "kwh": energy_wh.astype("Float64") / 1000.0,
+        "quality": quality,
         "settlement_run": _repeat_object(settlement_run, row_count),
         "source_key": _repeat_object(source_key, row_count),
-        "source_line": source_line.astype(np.int64).to_numpy(),
-        "replayed_from_utc": pd.array(
-            np.full(row_count, np.datetime64("NaT", "ns")), dtype="datetime64[ns, UTC]"
-        ),
+        "source_line": source_line,
+        "replayed_from_utc": pd.DatetimeIndex(
+            np.full(row_count, np.datetime64("NaT", "ns")), tz="UTC"
+        ).array,
     }
     return pd.DataFrame(columns, columns=list(READ_COLUMNS), copy=False)
 
@@ -145,48 +212,48 @@ def settlement_clock_by_date(starts_utc: pd.Series) -> pd.DataFrame:
     2.3.3 on a 2-core machine. Here the UK offset is looked up once per UTC hour in the span of
     the input and the local midnight once per date, then both are copied to the rows.
     """
-    dates, periods = _settlement_clock_arrays(starts_utc)
+    if starts_utc.isna().any():
+        dates, periods = _settlement_clock_per_date(starts_utc)
+    else:
+        dates, periods = _settlement_clock_arrays(starts_utc.array.asi8)
     return pd.DataFrame(
         {"settlement_date": dates, "settlement_period": periods}, index=starts_utc.index
     )
 
 
 _NS_PER_HOUR = 3_600 * 10**9
-_NS_PER_DAY = 24 * _NS_PER_HOUR
 _NS_PER_HALF_HOUR = _NS_PER_HOUR // 2
-# The offset table below has one entry per UTC hour; past this span the per-date path is used.
-_MAX_OFFSET_TABLE_HOURS = 20 * 366 * 24
-# Every Europe/London change of UTC offset since 1970 happens on a whole UTC hour, which is
-# what lets one offset per UTC hour stand for every instant within it.
-_OFFSET_TABLE_FROM_NS = 0
+# The lookup table below has one entry per UTC half hour; past this span (20 years) the
+# per-date path is used.
+_MAX_TABLE_HALF_HOURS = 20 * 366 * 48
 
 
-def _settlement_clock_arrays(starts_utc: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Return settlement dates (naive datetime64[ns]) and periods (int64) for UTC starts."""
-    instants = starts_utc.array.asi8 if len(starts_utc) else np.array([], dtype=np.int64)
-    if len(instants) == 0 or starts_utc.isna().any():
-        return _settlement_clock_per_date(starts_utc)
-    first_hour = int(instants.min()) // _NS_PER_HOUR
-    last_hour = int(instants.max()) // _NS_PER_HOUR
-    too_wide = last_hour - first_hour > _MAX_OFFSET_TABLE_HOURS
-    if too_wide or first_hour * _NS_PER_HOUR < _OFFSET_TABLE_FROM_NS:
-        return _settlement_clock_per_date(starts_utc)
+def _settlement_clock_arrays(instants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return settlement dates (naive datetime64[ns]) and periods (int64) for UTC starts.
 
-    hours = pd.date_range(
-        pd.Timestamp(first_hour * _NS_PER_HOUR, tz="UTC"),
-        periods=last_hour - first_hour + 1,
-        freq="h",
+    ``instants`` is int64 nanoseconds since 1970 UTC, without NaT. Since 1970, UK local
+    midnight and every change of UK offset fall on a whole UTC hour, so all instants in one
+    UTC half hour share a settlement date and period. Both are derived once per half hour of
+    the input's span and looked up by row.
+    """
+    if len(instants) == 0:
+        return np.array([], dtype="datetime64[ns]"), np.array([], dtype=np.int64)
+    first = int(instants.min()) // _NS_PER_HALF_HOUR
+    last = int(instants.max()) // _NS_PER_HALF_HOUR
+    if first < 0 or last - first > _MAX_TABLE_HALF_HOURS:
+        starts = pd.Series(pd.DatetimeIndex(instants.view("datetime64[ns]"), tz="UTC"))
+        return _settlement_clock_per_date(starts)
+
+    grid = pd.Series(
+        pd.date_range(
+            pd.Timestamp(first * _NS_PER_HALF_HOUR, tz="UTC"),
+            periods=last - first + 1,
+            freq="30min",
+        )
     )
-    offsets = hours.tz_convert(UK).tz_localize(None).asi8 - hours.asi8
-    local = instants + offsets[instants // _NS_PER_HOUR - first_hour]
-    local_days = local // _NS_PER_DAY
-    first_day = int(local_days.min())
-    days = pd.DatetimeIndex(
-        (np.arange(first_day, int(local_days.max()) + 1) * _NS_PER_DAY).astype("datetime64[ns]")
-    )
-    midnights = days.tz_localize(UK).asi8
-    periods = (instants - midnights[local_days - first_day]) // _NS_PER_HALF_HOUR + 1
-    return (local_days * _NS_PER_DAY).astype("datetime64[ns]"), periods.astype(np.int64)
+    table_dates, table_periods = _settlement_clock_per_date(grid)
+    index = instants // _NS_PER_HALF_HOUR - first
+    return table_dates[index], table_periods[index]
 
 
 def _settlement_clock_per_date(starts_utc: pd.Series) -> tuple[np.ndarray, np.ndarray]:
