@@ -40,9 +40,8 @@ from p9_platform.formats.typed_csv import (
     read_typed_or_by_line,
     take_objects,
     text_type,
-    utc_series,
 )
-from p9_platform.reads import MeterFileError, Quality, build_reads
+from p9_platform.reads import MeterFileError, Quality, build_reads, reads_from_arrays
 
 FORMAT_NAME = "bg_csv"
 
@@ -90,13 +89,13 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
     offsets = np.arange(VALUES_PER_DAY, dtype=np.int64) * NS_PER_HALF_HOUR
     starts = (day_ns[:, None] + offsets[None, :]).ravel()
     qualities = np.array([Quality.ACTUAL.value, Quality.MISSING.value], dtype=object)
-    return build_reads(
-        meter_id=pd.Series(np.repeat(take_objects(cores, core_codes), VALUES_PER_DAY)),
-        interval_start_utc=utc_series(starts),
-        energy_wh=pd.Series(energy),
-        quality=pd.Series(take_objects(qualities, missing.astype(np.int64))),
+    return reads_from_arrays(
+        meter_id=np.repeat(take_objects(cores, core_codes), VALUES_PER_DAY),
+        interval_start_ns=starts,
+        energy_wh=energy,
+        quality=take_objects(qualities, missing.astype(np.int64)),
         source_key=source_key,
-        source_line=pd.Series(np.repeat(np.arange(1, row_count + 1), VALUES_PER_DAY)),
+        source_line=np.repeat(np.arange(1, row_count + 1), VALUES_PER_DAY),
     )
 
 

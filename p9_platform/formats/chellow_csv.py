@@ -30,9 +30,8 @@ from p9_platform.formats.typed_csv import (
     map_distinct,
     take_objects,
     text_type,
-    utc_series,
 )
-from p9_platform.reads import Quality, build_reads
+from p9_platform.reads import Quality, build_reads, reads_from_arrays
 
 ACTIVE_CHANNEL = "ACTIVE"
 STATUS_QUALITY = {"A": Quality.ACTUAL, "E": Quality.ESTIMATED}
@@ -101,13 +100,13 @@ def build_typed_chellow_reads(table: pa.Table, first_line: int, source_key: str)
     numbers, missing = float_values(table["value"])
     if missing.any():
         raise NeedsLineReader
-    return build_reads(
-        meter_id=pd.Series(take_objects(cores, core_codes)),
-        interval_start_utc=utc_series(starts),
-        energy_wh=pd.Series(energy_wh(numbers, missing, unit="kWh")),
-        quality=pd.Series(take_objects(qualities, quality_codes)),
+    return reads_from_arrays(
+        meter_id=take_objects(cores, core_codes),
+        interval_start_ns=starts,
+        energy_wh=energy_wh(numbers, missing, unit="kWh"),
+        quality=take_objects(qualities, quality_codes),
         source_key=source_key,
-        source_line=pd.Series(np.arange(table.num_rows, dtype=np.int64) + first_line),
+        source_line=np.arange(table.num_rows, dtype=np.int64) + first_line,
     )
 
 

@@ -16,10 +16,13 @@ rejects the file, because the normalised reads carry no channel.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from p9_platform.formats.common import (
     check_mpan_cores,
@@ -30,7 +33,21 @@ from p9_platform.formats.common import (
     raise_first,
     read_csv_by_line,
 )
-from p9_platform.reads import MeterFileError, Quality, build_reads
+from p9_platform.formats.typed_csv import (
+    NS_PER_HALF_HOUR,
+    NS_PER_MINUTE,
+    NeedsLineReader,
+    checked_core,
+    energy_wh,
+    float_values,
+    map_distinct,
+    plain_bytes,
+    read_table,
+    read_typed_or_by_line,
+    take_objects,
+    text_type,
+)
+from p9_platform.reads import MeterFileError, Quality, build_reads, reads_from_arrays
 
 FORMAT_NAME = "stark_df2"
 
@@ -39,6 +56,18 @@ SENSOR_NAMES = {"3": "reactive import", "4": "reactive export"}
 STATUS_QUALITY = {"A": Quality.ACTUAL, "E": Quality.ESTIMATED}
 
 _OUTSTATION_WITH_COMMA = re.compile(r"^#O[^\n]*,", re.MULTILINE | re.IGNORECASE)
+_DATE_TEXT = re.compile(r"\d\d/\d\d/(\d\d){1,2}")
+_TIME_TEXT = re.compile(r"\d\d:\d\d")
+
+
+@dataclasses.dataclass(frozen=True)
+class _ReadingRun:
+    """Consecutive reading lines under one outstation and sensor."""
+
+    core: str
+    first_line: int
+    line_count: int
+    text: bytes
 
 
 def looks_like(head: str) -> bool:
@@ -49,6 +78,128 @@ def looks_like(head: str) -> bool:
 
 def read(content: bytes, source_key: str) -> pd.DataFrame:
     """Parse a DF2 file into normalised reads; raise MeterFileError naming the bad line."""
+    return read_typed_or_by_line(_read_typed, _read_by_line, content, source_key)
+
+
+def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
+    body = plain_bytes(content)
+    if not looks_like(body[:4096].decode("ascii")):
+        raise NeedsLineReader
+    runs = _reading_runs(body)
+    if not runs:
+        raise NeedsLineReader
+    table = read_table(
+        b"".join(run.text for run in runs),
+        {"date": text_type(), "time": text_type(), "value": pa.float64(), "status": text_type()},
+        column_names=("date", "time", "value", "status"),
+    )
+    counts = np.array([run.line_count for run in runs], dtype=np.int64)
+    if table.num_rows != counts.sum():
+        raise NeedsLineReader
+
+    dates, date_codes = map_distinct(table["date"], _day_start_ns)
+    times, time_codes = map_distinct(table["time"], _time_of_day_ns)
+    ends = dates.astype(np.int64)[date_codes] + times.astype(np.int64)[time_codes]
+    qualities, quality_codes = map_distinct(table["status"], _quality_of_status)
+    numbers, missing = float_values(table["value"])
+    if missing.any():
+        raise NeedsLineReader
+
+    cores = np.array([checked_core(run.core) for run in runs], dtype=object)
+    first_lines = np.array([run.first_line for run in runs], dtype=np.int64)
+    run_offsets = np.repeat(np.cumsum(counts) - counts, counts)
+    lines = np.repeat(first_lines, counts) + np.arange(table.num_rows) - run_offsets
+    return reads_from_arrays(
+        meter_id=np.repeat(cores, counts),
+        interval_start_ns=ends - NS_PER_HALF_HOUR,
+        energy_wh=energy_wh(numbers, missing, unit="kWh"),
+        quality=take_objects(qualities, quality_codes),
+        source_key=source_key,
+        source_line=lines,
+    )
+
+
+def _reading_runs(body: bytes) -> list[_ReadingRun]:
+    """Split a DF2 body at its ``#`` lines into runs of reading lines, with their state.
+
+    Follows the line reader: a ``#S`` applies until the next ``#O``, every ``#S`` must name
+    sensor 1 or 2, and other ``#`` lines are ignored. Raises NeedsLineReader where that reader
+    rejects the file or a ``#`` line has a comma.
+    """
+    marker_starts = [0] if body.startswith(b"#") else []
+    found = body.find(b"\n#")
+    while found >= 0:
+        marker_starts.append(found + 1)
+        found = body.find(b"\n#", found + 1)
+    if not marker_starts or marker_starts[0] != 0:
+        raise NeedsLineReader
+
+    runs = []
+    outstation: str | None = None
+    sensor: str | None = None
+    line = 1
+    for index, start in enumerate(marker_starts):
+        end = body.find(b"\n", start)
+        end = len(body) if end < 0 else end
+        marker = body[start:end].decode("ascii")
+        if "," in marker:
+            raise NeedsLineReader
+        first = marker.strip()
+        kind = first.upper()[:2]
+        if kind == "#O":
+            outstation = first[2:].strip().split("-")[0]
+            sensor = None
+        elif kind == "#S":
+            sensor = first[2:].strip()
+            if sensor not in ACTIVE_IMPORT_SENSORS:
+                raise NeedsLineReader
+
+        following = marker_starts[index + 1] if index + 1 < len(marker_starts) else len(body)
+        text = body[end + 1 : following]
+        if text:
+            if outstation is None or sensor is None:
+                raise NeedsLineReader
+            count = text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
+            runs.append(_ReadingRun(outstation, line + 1, count, text))
+        line += body.count(b"\n", start, following)
+    return runs
+
+
+def _day_start_ns(value: str) -> int:
+    text = value.strip()
+    if not _DATE_TEXT.fullmatch(text):
+        raise NeedsLineReader
+    # Two-digit years (29/12/05) occur in real exports; %y maps 00-68 to 2000-2068.
+    year_format = "%Y" if len(text) == 10 else "%y"
+    try:
+        day = dt.datetime.strptime(text, f"%d/%m/{year_format}")
+    except ValueError as error:
+        raise NeedsLineReader from error
+    if not 1970 <= day.year <= 2200:
+        raise NeedsLineReader
+    return pd.Timestamp(day).value
+
+
+def _time_of_day_ns(value: str) -> int:
+    text = value.strip()
+    if len(text) == 8 and text.endswith(":00"):
+        text = text[:5]
+    if not _TIME_TEXT.fullmatch(text):
+        raise NeedsLineReader
+    hour, minute = int(text[:2]), int(text[3:])
+    if hour > 23 or minute not in (0, 30):
+        raise NeedsLineReader
+    return (hour * 60 + minute) * NS_PER_MINUTE
+
+
+def _quality_of_status(value: str) -> str:
+    quality = STATUS_QUALITY.get(value.strip()[-1:].upper())
+    if quality is None:
+        raise NeedsLineReader
+    return str(quality.value)
+
+
+def _read_by_line(content: bytes, source_key: str) -> pd.DataFrame:
     text = decode_text(content, source_key)
     if not looks_like(text):
         raise MeterFileError(source_key, 1, "a first line '#F2'")

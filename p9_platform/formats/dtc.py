@@ -20,9 +20,12 @@ public copy of their group layout was found.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from p9_platform.clock import periods_in_day
 from p9_platform.formats.common import (
@@ -34,7 +37,20 @@ from p9_platform.formats.common import (
     raise_first,
     read_csv_by_line,
 )
-from p9_platform.reads import MeterFileError, Quality, build_reads
+from p9_platform.formats.typed_csv import (
+    NS_PER_HALF_HOUR,
+    NeedsLineReader,
+    energy_wh,
+    float_values,
+    map_distinct,
+    plain_bytes,
+    read_table,
+    read_typed_or_by_line,
+    take_objects,
+    text_type,
+)
+from p9_platform.mpan import mpan_core_problem
+from p9_platform.reads import MeterFileError, Quality, build_reads, reads_from_arrays
 
 FORMAT_NAME = "dtc_flow"
 
@@ -124,6 +140,153 @@ def read(content: bytes, source_key: str) -> pd.DataFrame:
     Raises MeterFileError for a broken envelope, an unknown flow, a flow that carries no
     half-hourly data (D0010) and any bad record.
     """
+    return read_typed_or_by_line(_read_typed_d0379, _read_by_line, content, source_key)
+
+
+def _read_typed_d0379(content: bytes, source_key: str) -> pd.DataFrame:
+    """Read a D0379 flow laid out as meter, then per UTC day a 26B and its 48 66L records.
+
+    Only the header, trailer and 25B lines are split in Python. The 66L lines go to pyarrow
+    as one pipe-delimited table, so any other layout raises NeedsLineReader.
+    """
+    body = plain_bytes(content).rstrip(b"\n")
+    buffer = np.frombuffer(body, dtype=np.uint8)
+    newlines = np.flatnonzero(buffer == ord("\n"))
+    starts = np.concatenate(([0], newlines + 1))
+    ends = np.concatenate((newlines, [len(body)]))
+    if len(starts) < 4 or ((ends - starts)[1:-1] < len("66L|")).any():
+        raise NeedsLineReader
+    body_count = len(starts) - 2
+    spec = D0379.half_hour
+    assert spec is not None
+
+    kinds = {record_id: _lines_starting(buffer, starts, record_id) for record_id in D0379.records}
+    is_value, is_day, is_meter = kinds["66L"], kinds["26B"], kinds["25B"]
+    if int(is_value.sum() + is_day.sum() + is_meter.sum()) != body_count:
+        raise NeedsLineReader
+    meter_lines = np.flatnonzero(is_meter)
+    day_lines = np.flatnonzero(is_day)
+    if len(day_lines) == 0 or meter_lines[0] != 1:
+        raise NeedsLineReader
+    _check_d0379_envelope(body, starts, ends, len(meter_lines))
+
+    # Every meter line is followed by a day line (or another meter line or the trailer), and
+    # every day line by 48 value lines.
+    values_per_day = 48
+    structure = np.flatnonzero(~is_value)
+    gaps = np.diff(structure)
+    if (gaps[is_meter[structure[:-1]]] != 1).any():
+        raise NeedsLineReader
+    if (gaps[is_day[structure[:-1]]] != values_per_day + 1).any():
+        raise NeedsLineReader
+    if ((ends - starts)[day_lines] != len("26B|YYYYMMDD|")).any():
+        raise NeedsLineReader
+    if (buffer[ends[day_lines] - 1] != ord("|")).any():
+        raise NeedsLineReader
+
+    cores = np.array(
+        [_checked_meter_line(body[starts[line] : ends[line]], spec) for line in meter_lines],
+        dtype=object,
+    )
+    day_numbers = np.zeros(len(day_lines), dtype=np.int64)
+    for position in range(4, 12):
+        digit = buffer[starts[day_lines] + position] - np.uint8(ord("0"))
+        if (digit > 9).any():
+            raise NeedsLineReader
+        day_numbers = day_numbers * 10 + digit
+    distinct_days, day_codes = np.unique(day_numbers, return_inverse=True)
+    day_ns = np.array([_utc_day_ns(int(day)) for day in distinct_days], dtype=np.int64)
+
+    view = memoryview(body)
+    table = read_table(
+        b"".join(view[starts[line + 1] : ends[line + values_per_day] + 1] for line in day_lines),
+        {"flag": text_type(), "value": pa.float64()},
+        column_names=("record", "flag", "value", "end"),
+        delimiter="|",
+    )
+    if table.num_rows != len(day_lines) * values_per_day:
+        raise NeedsLineReader
+    qualities, quality_codes = map_distinct(
+        table["flag"], lambda flag: _quality_of_flag(flag, spec)
+    )
+    numbers, missing = float_values(table["value"])
+    if missing.any():
+        raise NeedsLineReader
+
+    offsets = np.arange(values_per_day, dtype=np.int64)
+    interval_starts = (day_ns[day_codes][:, None] + offsets * NS_PER_HALF_HOUR).ravel()
+    meter_of_day = np.searchsorted(meter_lines, day_lines) - 1
+    lines = (day_lines[:, None] + 2 + offsets).ravel()
+    return reads_from_arrays(
+        meter_id=np.repeat(take_objects(cores, meter_of_day), values_per_day),
+        interval_start_ns=interval_starts,
+        energy_wh=energy_wh(numbers, missing, unit=spec.unit),
+        quality=take_objects(qualities, quality_codes),
+        source_key=source_key,
+        source_line=lines,
+    )
+
+
+def _lines_starting(buffer: np.ndarray, starts: np.ndarray, record_id: str) -> np.ndarray:
+    matches = np.ones(len(starts), dtype=bool)
+    for position, byte in enumerate((record_id + "|").encode("ascii")):
+        matches &= buffer[np.minimum(starts + position, len(buffer) - 1)] == byte
+    return matches
+
+
+def _check_d0379_envelope(
+    body: bytes, starts: np.ndarray, ends: np.ndarray, meter_count: int
+) -> None:
+    header = body[: ends[0]].decode("ascii").split("|")
+    trailer = body[starts[-1] :].decode("ascii").split("|")
+    if len(header) > MAX_FIELDS or len(trailer) > MAX_FIELDS or len(header) < 3:
+        raise NeedsLineReader
+
+    def field(fields: list[str], position: int) -> str:
+        return fields[position].strip() if position < len(fields) else ""
+
+    if field(header, 0) != HEADER_ID or FLOWS.get(field(header, 2)[:5]) is not D0379:
+        raise NeedsLineReader
+    if field(trailer, 0) != TRAILER_ID or field(trailer, 1) != field(header, 1):
+        raise NeedsLineReader
+    stated_records = field(trailer, 2)
+    if not stated_records.isdigit() or int(stated_records) != len(starts) - 2:
+        raise NeedsLineReader
+    stated_groups = field(trailer, 4)
+    if stated_groups and (not stated_groups.isdigit() or int(stated_groups) != meter_count):
+        raise NeedsLineReader
+
+
+def _checked_meter_line(line: bytes, spec: HalfHourFields) -> str:
+    fields = line.decode("ascii").split("|")
+    if len(fields) > MAX_FIELDS or len(fields) < 4 or fields[3] == "":
+        raise NeedsLineReader
+    core = fields[1].strip()
+    if mpan_core_problem(core) is not None:
+        raise NeedsLineReader
+    if fields[2].strip() not in spec.accepted_quantities:
+        raise NeedsLineReader
+    return core
+
+
+def _utc_day_ns(yyyymmdd: int) -> int:
+    try:
+        day = dt.datetime.strptime(f"{yyyymmdd:08d}", "%Y%m%d")
+    except ValueError as error:
+        raise NeedsLineReader from error
+    if not 1970 <= day.year <= 2200:
+        raise NeedsLineReader
+    return pd.Timestamp(day).value
+
+
+def _quality_of_flag(flag: str, spec: HalfHourFields) -> str:
+    quality = spec.flag_quality.get(flag.strip().upper())
+    if quality is None:
+        raise NeedsLineReader
+    return str(quality.value)
+
+
+def _read_by_line(content: bytes, source_key: str) -> pd.DataFrame:
     text = decode_text(content, source_key).rstrip("\r\n")
     raw = read_csv_by_line(text, MAX_FIELDS, source_key, separator="|")
     lines = file_lines(raw)

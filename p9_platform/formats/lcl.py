@@ -25,9 +25,14 @@ from p9_platform.formats.typed_csv import (
     read_typed_or_by_line,
     take_objects,
     text_type,
-    utc_series,
 )
-from p9_platform.reads import MeterFileError, Quality, build_reads, kwh_text_to_wh
+from p9_platform.reads import (
+    MeterFileError,
+    Quality,
+    build_reads,
+    kwh_text_to_wh,
+    reads_from_arrays,
+)
 
 FORMAT_NAME = "lcl_csv"
 HEADER = ("LCLid", "tstp", "energy(kWh/hh)")
@@ -74,13 +79,13 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
 
     row_count = len(ends)
     qualities = np.array([Quality.MISSING.value, Quality.ACTUAL.value], dtype=object)
-    return build_reads(
-        meter_id=pd.Series(take_objects(meters, meter_codes)),
-        interval_start_utc=utc_series(ends - NS_PER_HALF_HOUR),
-        energy_wh=pd.Series(energy),
-        quality=pd.Series(take_objects(qualities, (~is_null).astype(np.int64))),
+    return reads_from_arrays(
+        meter_id=take_objects(meters, meter_codes),
+        interval_start_ns=ends - NS_PER_HALF_HOUR,
+        energy_wh=energy,
+        quality=take_objects(qualities, (~is_null).astype(np.int64)),
         source_key=source_key,
-        source_line=pd.Series(np.arange(row_count, dtype=np.int64) + 2),
+        source_line=np.arange(row_count, dtype=np.int64) + 2,
     )
 
 

@@ -220,17 +220,17 @@ def energy_wh(numbers: np.ndarray, missing: np.ndarray, *, unit: str) -> pd.arra
     """
     scale = 1000.0 if unit == "kWh" else 1.0
     exact = numbers * scale
-    present = exact[~missing] if missing.any() else exact
-    if len(present) and not (
-        np.isfinite(present).all()
-        and (present >= 0).all()
-        and (present <= MAX_WH_PER_HALF_HOUR).all()
-    ):
+    if missing.any():
+        exact = np.where(missing, 0.0, exact)
+    if len(exact) == 0:
+        return integer_array(exact, missing)
+    # NaN fails both comparisons and an infinity fails one, so this also rejects non-finite.
+    if not (exact.min() >= 0 and exact.max() <= MAX_WH_PER_HALF_HOUR):
         raise NeedsLineReader
     wh = np.round(exact)
-    if unit == "Wh" and len(present) and (np.abs(present - np.round(present)) > 1e-6).any():
+    if unit == "Wh" and (np.abs(exact - wh) > 1e-6).any():
         raise NeedsLineReader
-    return integer_array(wh, missing)
+    return pd.arrays.IntegerArray(wh.astype(np.int64), missing.copy())
 
 
 def integer_array(rounded: np.ndarray, missing: np.ndarray) -> pd.arrays.IntegerArray:
@@ -239,8 +239,3 @@ def integer_array(rounded: np.ndarray, missing: np.ndarray) -> pd.arrays.Integer
     if len(values) and np.abs(values).max() > _MAX_EXACT_FLOAT:
         raise NeedsLineReader
     return pd.arrays.IntegerArray(values.astype(np.int64), missing.copy())
-
-
-def utc_series(instants_ns: np.ndarray) -> pd.Series:
-    """Return nanoseconds since 1970 as a tz-aware UTC series."""
-    return pd.Series(pd.DatetimeIndex(instants_ns.astype("datetime64[ns]")).tz_localize("UTC"))

@@ -51,9 +51,8 @@ from p9_platform.formats.typed_csv import (
     read_typed_or_by_line,
     take_objects,
     text_type,
-    utc_series,
 )
-from p9_platform.reads import MeterFileError, Quality, build_reads
+from p9_platform.reads import MeterFileError, Quality, build_reads, reads_from_arrays
 
 FORMAT_NAME = "wide_daily_csv"
 
@@ -143,13 +142,13 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
     )
     quality_index = (quality_codes == ord("A")) + 2 * (quality_codes == ord("E"))
     row_count = table.num_rows
-    return build_reads(
-        meter_id=pd.Series(take_objects(cores, core_codes[row_position])),
-        interval_start_utc=utc_series(starts),
-        energy_wh=pd.Series(energy),
-        quality=pd.Series(take_objects(qualities, quality_index.astype(np.int64))),
+    return reads_from_arrays(
+        meter_id=take_objects(cores, core_codes[row_position]),
+        interval_start_ns=starts,
+        energy_wh=energy,
+        quality=take_objects(qualities, quality_index.astype(np.int64)),
         source_key=source_key,
-        source_line=pd.Series((np.arange(row_count, dtype=np.int64) + 2)[row_position]),
+        source_line=(np.arange(row_count, dtype=np.int64) + 2)[row_position],
     )
 
 
