@@ -194,6 +194,7 @@ class PricingContext:
             for meter in np.flatnonzero(missing.any(axis=1)):
                 gap = grid.days[missing[meter]]
                 meter_id = self.points.at[meter, "meter_id"]
+                named = self._name_tariff(tariff, meter)
                 exceptions.append(
                     {
                         "meter_id": meter_id,
@@ -202,7 +203,7 @@ class PricingContext:
                         "first_day": gap.min(),
                         "last_day": gap.max(),
                         "days": len(gap),
-                        "reason": f"no {tariff} covers {len(gap)} live day(s) from "
+                        "reason": f"no {named} covers {len(gap)} live day(s) from "
                         f"{gap.min():%Y-%m-%d} to {gap.max():%Y-%m-%d}",
                     }
                 )
@@ -210,6 +211,15 @@ class PricingContext:
         for row in exceptions:
             self._blocked[self.points.index[self.points["meter_id"] == row["meter_id"]]] = True
         return exceptions
+
+    def _name_tariff(self, tariff: str, meter: int) -> str:
+        """Name the exact tariff a meter lacks, so the exception says what to load."""
+        point = self.points.loc[self.points.index[meter]]
+        if tariff == "supply contract":
+            return f"supply contract {point['contract_id']}"
+        if tariff.endswith("for the DNO and LLFC"):
+            return tariff.replace("the DNO and LLFC", f"{point['dno']} LLFC {point['llfc']}")
+        return tariff
 
     def billable_meters(self) -> np.ndarray:
         """Return a mask of meters with every tariff in force on every live day."""

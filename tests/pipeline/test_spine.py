@@ -183,8 +183,10 @@ def test_month_without_tariff_names_what_is_missing(pipeline: Pipeline) -> None:
         "SELECT reason FROM billing.bill_exceptions "
         "WHERE meter_id = 'MAC000002' AND bill_month = '2013-10'"
     )
-    reason = exceptions["reason"].iloc[0]
+    # One exception per missing tariff, each naming it.
+    reason = "; ".join(exceptions["reason"])
     assert "supply contract P9-FIXED-2026" in reason
     assert "DUoS tariff for LOND LLFC 199" in reason
-    bills = pipeline.warehouse.query("SELECT count(*) AS n FROM billing.bills")
-    assert bills["n"].iloc[0] == 0
+    if pipeline.warehouse.table_exists("billing.bills"):
+        bills = pipeline.warehouse.query("SELECT count(*) AS n FROM billing.bills")
+        assert bills["n"].iloc[0] == 0
