@@ -9,7 +9,14 @@ from assets.metadata import bar_chart, markdown_table
 from assets.settlement import SETTLED_TABLE
 from assets.tariffs import TARIFF_FIELDS, read_tariff_tables
 from p9_platform.billing.engine import bill_month
-from p9_platform.forecasting import forecast_reads, roll_rates_forward, seasonal_profile
+from p9_platform.forecasting import (
+    DATED_KEYS,
+    SERIES_KEYS,
+    forecast_reads,
+    repeat_dated_values,
+    roll_rates_forward,
+    seasonal_profile,
+)
 from p9_platform.normalise import coerce_read_dtypes
 from resources import Warehouse
 
@@ -45,9 +52,12 @@ def consumption_forecasts(
     rolled = dataclasses.replace(
         tables,
         **{
-            field: roll_rates_forward(getattr(tables, field), horizon_end)
-            for field in TARIFF_FIELDS
-            if field != "supply_points"
+            field: roll_rates_forward(getattr(tables, field), keys, first_month, horizon_end)
+            for field, keys in SERIES_KEYS.items()
+        },
+        **{
+            field: repeat_dated_values(getattr(tables, field), keys, horizon_end)
+            for field, keys in DATED_KEYS.items()
         },
     )
 
@@ -59,16 +69,20 @@ def consumption_forecasts(
         ]
         use = month_reads.groupby("meter_id")["energy_wh"].sum() / 1000
         costs = run.bills.set_index("meter_id")["total_pence"] if len(run.bills) else pd.Series()
+        reasons = run.exceptions.groupby("meter_id")["reason"].agg("; ".join)
         for meter_id, kwh in use.items():
+            priced = meter_id in costs.index
             rows.append(
                 {
                     "meter_id": meter_id,
                     "month": f"{month_start:%Y-%m}",
                     "kwh": float(kwh),
-                    "cost_pence": int(costs[meter_id]) if meter_id in costs.index else None,
+                    "cost_pence": int(costs[meter_id]) if priced else None,
+                    "cost_note": "" if priced else reasons.get(meter_id, "not billed"),
                 }
             )
-    forecast = pd.DataFrame(rows, columns=["meter_id", "month", "kwh", "cost_pence"])
+    columns = ["meter_id", "month", "kwh", "cost_pence", "cost_note"]
+    forecast = pd.DataFrame(rows, columns=columns)
     forecast["basis"] = f"seasonal profile of reads to {last_day:%Y-%m-%d}; latest rates"
 
     written = warehouse.replace_table(FORECAST_TABLE, forecast)

@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from p9_platform.clock import UK, day_intervals_utc
+from p9_platform.clock import UK, day_intervals_utc, periods_in_day
 from p9_platform.reads import Quality, build_reads
 
 FORECAST_SOURCE = "forecast:seasonal-profile"
@@ -80,15 +80,87 @@ def forecast_reads(profile: pd.DataFrame, first_month: dt.date, months: int = 12
     )
 
 
-def roll_rates_forward(table: pd.DataFrame, until: dt.date) -> pd.DataFrame:
-    """Extend the rows in force at the end of an effective-dated table to ``until``.
+# The columns that name one series of rates in each effective-dated tariff table. The latest
+# row of a series still in force when the forecast starts is stretched to the horizon.
+SERIES_KEYS: dict[str, list[str]] = {
+    "duos_charges": ["dno", "llfc"],
+    "duos_time_bands": ["dno", "day_type", "slot_minute"],
+    "supply_contracts": ["contract_id"],
+    "contract_unit_rates": ["contract_id", "day_type", "slot_minute"],
+    "levy_rates": ["line_code", "band"],
+    "vat_rates": [],
+}
+
+# Tables with a value per settlement date and period, and the columns naming each series.
+DATED_KEYS: dict[str, list[str]] = {
+    "line_loss_factors": ["dno", "llfc"],
+    "transmission_loss_multipliers": ["gsp_group"],
+    "wholesale_prices": [],
+}
+
+
+def roll_rates_forward(
+    table: pd.DataFrame, keys: list[str], first_day: dt.date, until: dt.date
+) -> pd.DataFrame:
+    """Stretch the latest row of each series in force on the eve of ``first_day`` to ``until``.
 
     Forecasts are priced at the latest published rates, because next year's rates are not
-    published yet; the rows ending on the table's last date are stretched to cover the horizon.
+    published yet. A series that had already ended (a levy with no current rate) stays ended,
+    so the forecast leaves it unpriced just as the bills do.
     """
-    if "valid_to" not in table.columns or table.empty:
+    if table.empty:
         return table
-    latest = table["valid_to"] == table["valid_to"].max()
+    eve = pd.Timestamp(first_day) - pd.Timedelta(days=1)
     rolled = table.copy()
-    rolled.loc[latest, "valid_to"] = max(pd.Timestamp(until), table["valid_to"].max())
+    groups = rolled.groupby(keys, sort=False) if keys else [((), rolled)]
+    for _, series in groups:
+        latest = series["valid_to"].idxmax()
+        if rolled.at[latest, "valid_to"] >= eve:
+            rolled.at[latest, "valid_to"] = max(pd.Timestamp(until), rolled.at[latest, "valid_to"])
     return rolled
+
+
+def repeat_dated_values(table: pd.DataFrame, keys: list[str], until: dt.date) -> pd.DataFrame:
+    """Extend a per-period table to ``until`` by repeating the day 52 weeks earlier.
+
+    Whole weeks keep the weekday. A day with more periods than its source day repeats the
+    source's last value; a day with fewer drops the extra periods. A day whose source is not in
+    the table is left out, so the table needs a year of history to cover a year ahead.
+    """
+    if table.empty:
+        return table
+    pieces = [table]
+    groups = table.groupby(keys, sort=False) if keys else [((), table)]
+    for _, series in groups:
+        last = series["settlement_date"].max()
+        targets = pd.date_range(last + pd.Timedelta(days=1), pd.Timestamp(until), freq="D")
+        if targets.empty:
+            continue
+        weeks = np.ceil((targets - last).days / 364).astype(int)
+        sources = targets - pd.to_timedelta(weeks * 364, unit="D")
+        mapping = pd.DataFrame({"target": targets, "settlement_date": sources})
+        periods = pd.DataFrame(
+            [
+                (target, period)
+                for target in targets
+                for period in range(1, periods_in_day(target.date()) + 1)
+            ],
+            columns=["target", "settlement_period"],
+        )
+        grid = periods.merge(mapping, on="target")
+        values = series.drop(columns=keys)
+        repeated = grid.merge(values, on=["settlement_date", "settlement_period"], how="left")
+        # Extra periods of a long day take the source day's last value.
+        repeated = repeated.sort_values(["target", "settlement_period"])
+        target_day = repeated["target"]
+        repeated = repeated.groupby("target").ffill().assign(target=target_day)
+        has_source = repeated["target"].isin(
+            mapping.loc[mapping["settlement_date"].isin(series["settlement_date"]), "target"]
+        )
+        repeated = repeated.loc[has_source]
+        repeated["settlement_date"] = repeated.pop("target")
+        for key in keys:
+            repeated[key] = series[key].iloc[0]
+        pieces.append(repeated.loc[:, list(table.columns)])
+    extended = pd.concat(pieces, ignore_index=True)
+    return extended.astype(table.dtypes.to_dict())

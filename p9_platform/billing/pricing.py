@@ -194,7 +194,7 @@ class PricingContext:
             for meter in np.flatnonzero(missing.any(axis=1)):
                 gap = grid.days[missing[meter]]
                 meter_id = self.points.at[meter, "meter_id"]
-                named = self._name_tariff(tariff, meter)
+                named = self._name_tariff(tariff, int(meter))
                 exceptions.append(
                     {
                         "meter_id": meter_id,
