@@ -28,5 +28,10 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy p9_platform
 
+# One run over a range of billing months: make backfill FROM=2026-04-01 TO=2026-11-01
+backfill: venv
+	$(BIN)/dagster asset materialize -f definitions.py --select 'group:bills' \
+		--partition-range $(FROM)...$(TO)
+
 clean:
 	rm -rf var
