@@ -179,7 +179,9 @@ def _frame_of_columns(
         "settlement_date": settlement_date,
         "settlement_period": settlement_period,
         "energy_wh": energy_wh,
-        "kwh": energy_wh.astype("Float64") / 1000.0,
+        "kwh": pd.arrays.FloatingArray(
+            energy_wh.to_numpy(dtype=np.float64, na_value=np.nan) / 1000.0, energy_wh.isna()
+        ),
         "quality": quality,
         "settlement_run": _repeat_object(settlement_run, row_count),
         "source_key": _repeat_object(source_key, row_count),

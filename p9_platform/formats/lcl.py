@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from p9_platform.formats.typed_csv import (
     NS_PER_HALF_HOUR,
     NeedsLineReader,
+    float_values,
     integer_array,
     iso_instants,
     map_distinct,
@@ -53,28 +54,29 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
     body = plain_bytes(content)
     if not looks_like(body[:4096].decode("ascii")):
         raise NeedsLineReader
-    table = read_table(
-        body,
-        {"id": text_type(), "time": pa.string(), "energy": pa.string()},
-        column_names=("id", "time", "energy"),
-        skip_rows=1,
-    )
-    meters, meter_codes = map_distinct(table["id"], str.strip)
-
-    ends = iso_instants(table["time"], "9999-99-99 99:99:99")
-
-    # Real LCL files pad the value with spaces, and "Null" (or nothing) means no reading.
-    energy_text = pc.utf8_trim_whitespace(table["energy"])
-    is_null = pc.is_in(energy_text, pa.array(["Null", ""])).to_numpy(zero_copy_only=False)
+    names = ("id", "time", "energy")
     try:
-        numbers = pc.cast(
-            pc.if_else(pc.is_in(energy_text, pa.array(["Null", ""])), "0", energy_text),
-            pa.float64(),
-        ).to_numpy(zero_copy_only=False)
-    except pa.ArrowInvalid as error:
-        raise NeedsLineReader from error
-    if not np.isfinite(numbers).all():
+        # Unpadded values parse straight to float64, with "Null" and the empty field as null.
+        table = read_table(
+            body,
+            {"id": text_type(), "time": pa.string(), "energy": pa.float64()},
+            column_names=names,
+            skip_rows=1,
+            null_values=("", "Null"),
+        )
+        numbers, is_null = float_values(table["energy"])
+    except NeedsLineReader:
+        table = read_table(
+            body,
+            {"id": text_type(), "time": pa.string(), "energy": pa.string()},
+            column_names=names,
+            skip_rows=1,
+        )
+        numbers, is_null = _padded_kwh(table["energy"])
+    if not np.isfinite(numbers[~is_null]).all():
         raise NeedsLineReader
+    meters, meter_codes = map_distinct(table["id"], str.strip)
+    ends = iso_instants(table["time"], "9999-99-99 99:99:99")
     energy = integer_array(np.round(numbers * 1000.0), is_null)
 
     row_count = len(ends)
@@ -86,6 +88,20 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
         quality=take_objects(qualities, (~is_null).astype(np.int64)),
         source_key=source_key,
         source_line=np.arange(row_count, dtype=np.int64) + 2,
+    )
+
+
+def _padded_kwh(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    # Real LCL files pad the value with spaces, and "Null" (or nothing) means no reading.
+    text = pc.utf8_trim_whitespace(column)
+    is_null = pc.is_in(text, pa.array(["Null", ""]))
+    try:
+        numbers = pc.cast(pc.if_else(is_null, "0", text), pa.float64())
+    except pa.ArrowInvalid as error:
+        raise NeedsLineReader from error
+    return (
+        numbers.to_numpy(zero_copy_only=False),
+        is_null.to_numpy(zero_copy_only=False),
     )
 
 

@@ -48,15 +48,14 @@ def read_typed_or_by_line(
 
 
 def plain_bytes(content: bytes) -> bytes:
-    """Return ``content`` without a byte-order mark, if every row is a plain one-line record.
+    """Return ``content`` without a byte-order mark, if it is ASCII with no quote or CR.
 
-    Plain means ASCII with no quote, no carriage return and no blank line, so pyarrow's row
-    ``i`` is line ``i`` of the file and no field can span lines.
+    Without quotes no field can span lines, so pyarrow's row ``i`` is line ``i`` of the body.
+    A blank line is kept as a row of empty or null fields (see :func:`read_table`), which
+    every typed check rejects, so files with blank lines go to the line reader.
     """
     body = content[len(BYTE_ORDER_MARK) :] if content.startswith(BYTE_ORDER_MARK) else content
-    if not body.isascii() or b'"' in body or b"\r" in body or b"\n\n" in body:
-        raise NeedsLineReader
-    if body.startswith(b"\n"):
+    if not body.isascii() or b'"' in body or b"\r" in body or body.startswith(b"\n"):
         raise NeedsLineReader
     return body
 
@@ -68,12 +67,13 @@ def read_table(
     column_names: Sequence[str],
     skip_rows: int = 0,
     delimiter: str = ",",
+    null_values: Sequence[str] = ("",),
 ) -> pa.Table:
     """Parse plain delimited bytes into the typed columns ``types`` (others are skipped).
 
-    Only the empty field is null, and only in non-text columns. Text such as ``NA`` or
-    ``null`` is not taken as null. A row with a different field count or a value that does
-    not convert raises NeedsLineReader.
+    Only ``null_values`` (by default the empty field) are null, and only in non-text columns,
+    so text such as ``NA`` is not taken as null. A blank line becomes a row of nulls. A row
+    with a different field count or a value that does not convert raises NeedsLineReader.
     """
     try:
         return pa_csv.read_csv(
@@ -89,7 +89,7 @@ def read_table(
             convert_options=pa_csv.ConvertOptions(
                 column_types=types,
                 include_columns=list(types),
-                null_values=[""],
+                null_values=list(null_values),
                 strings_can_be_null=False,
             ),
         )
@@ -110,26 +110,17 @@ def map_distinct(
     Returns the transformed distinct values (an object array) and, per row, the index into it.
     ``transform`` raises NeedsLineReader for a value the typed parse does not accept.
     """
-    results: list[object] = []
-    seen: dict[str, int] = {}
-    codes: list[np.ndarray] = []
-    for chunk in column.chunks:
-        if chunk.null_count:
-            raise NeedsLineReader
-        local = np.empty(len(chunk.dictionary), dtype=np.int64)
-        for position, value in enumerate(chunk.dictionary.to_pylist()):
-            code = seen.get(value)
-            if code is None:
-                code = len(results)
-                results.append(transform(value))
-                seen[value] = code
-            local[position] = code
-        codes.append(local[chunk.indices.to_numpy(zero_copy_only=False)])
-    distinct = np.empty(len(results), dtype=object)
-    distinct[:] = results
-    if not codes:
-        return distinct, np.empty(0, dtype=np.int64)
-    return distinct, np.concatenate(codes)
+    if column.num_chunks > 1:
+        column = column.unify_dictionaries()
+    if column.null_count:
+        raise NeedsLineReader
+    if column.num_chunks == 0:
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+    dictionary = column.chunk(0).dictionary.to_pylist()
+    distinct = np.empty(len(dictionary), dtype=object)
+    distinct[:] = [transform(value) for value in dictionary]
+    codes = [chunk.indices.to_numpy(zero_copy_only=False) for chunk in column.chunks]
+    return distinct, np.concatenate(codes).astype(np.int64, copy=False)
 
 
 def take_objects(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -196,7 +187,7 @@ def iso_instants(column: pa.ChunkedArray, template: str) -> np.ndarray:
         instants = pc.cast(column, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid as error:
         raise NeedsLineReader from error
-    values = instants.astype(np.int64)
+    values = instants.view(np.int64)
     if len(values) and (values.min() < 0 or values.max() >= _YEAR_2201_NS):
         raise NeedsLineReader
     return values
