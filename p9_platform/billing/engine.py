@@ -27,7 +27,7 @@ __all__ = ["BillRun", "annual_totals", "bill_month", "element_split", "month_day
 
 # Notice 701/19: supplies of up to 33 kWh a day (1,000 kWh a month) are de minimis, so they
 # take the reduced rate of VAT and are excluded from the Climate Change Levy.
-DE_MINIMIS_BASIS = "de minimis (33 kWh a day or less)"
+DE_MINIMIS_BASIS = "de minimis, 33 kWh a day or less"
 
 
 @dataclasses.dataclass(frozen=True)
