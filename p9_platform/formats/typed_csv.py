@@ -162,35 +162,44 @@ def iso_instants(column: pa.ChunkedArray, template: str) -> np.ndarray:
     """Parse fixed-width ISO 8601 times into nanoseconds since 1970 (UTC or naive).
 
     ``template`` spells each value byte by byte: ``9`` a digit, ``T`` a space or ``T`` between
-    date and time, ``Z`` a final ``Z`` that is dropped before parsing, anything else itself.
-    pyarrow's ISO 8601 cast then rejects dates and times that do not exist (30 February,
-    24:00). Years outside 1970..2200 are left to the line reader.
+    date and time, anything else itself. A final ``Z`` marks UTC. pyarrow's ISO 8601 cast then
+    rejects dates and times that do not exist (30 February, 24:00). Years outside 1970..2200
+    are left to the line reader.
     """
     text = fixed_width_bytes(column, len(template))
-    digits = [position for position, kind in enumerate(template) if kind == "9"]
-    # uint8 wraps below zero, so one comparison rejects every byte that is not a digit.
-    if ((text[:, digits] - np.uint8(ord("0"))) > 9).any():
+    # Each byte must lie in [low, low + span]: '0'..'9' for a digit, one byte otherwise. The
+    # uint8 subtraction wraps below ``low``, so one comparison covers both ends.
+    low = np.array([_lowest_byte(kind) for kind in template], dtype=np.uint8)
+    span = np.array([_byte_span(kind) for kind in template], dtype=np.uint8)
+    if len(text) and not ((text - low) <= span).all():
         raise NeedsLineReader
-    for position, kind in enumerate(template):
-        if kind == "9":
-            continue
-        allowed = b" T" if kind == "T" else kind.encode("ascii")
-        column_bytes = text[:, position]
-        ok = column_bytes == allowed[0]
-        for byte in allowed[1:]:
-            ok |= column_bytes == byte
-        if not ok.all():
+    if "T" in template:
+        between = text[:, template.index("T")]
+        if not ((between == ord(" ")) | (between == ord("T"))).all():
             raise NeedsLineReader
-    if template.endswith("Z"):
-        column = pc.utf8_slice_codeunits(column, 0, len(template) - 1)
+    # A final Z marks UTC, which pyarrow reads only into a UTC-zoned type.
+    target = pa.timestamp("ns", tz="UTC") if template.endswith("Z") else pa.timestamp("ns")
     try:
-        instants = pc.cast(column, pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+        instants = pc.cast(column, target).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid as error:
         raise NeedsLineReader from error
     values = instants.view(np.int64)
     if len(values) and (values.min() < 0 or values.max() >= _YEAR_2201_NS):
         raise NeedsLineReader
     return values
+
+
+def _lowest_byte(kind: str) -> int:
+    if kind == "9":
+        return ord("0")
+    return 0 if kind == "T" else ord(kind)
+
+
+def _byte_span(kind: str) -> int:
+    # The space-or-T byte is checked on its own, so here it may be anything.
+    if kind == "9":
+        return 9
+    return 255 if kind == "T" else 0
 
 
 def float_values(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:

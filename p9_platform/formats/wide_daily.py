@@ -25,6 +25,7 @@ half hours a producer meant would shift every later value by an hour.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,7 @@ FORMAT_NAME = "wide_daily_csv"
 LEADING_COLUMNS = ("mpan_core", "settlement_date", "unit", "flags")
 PERIOD_COLUMN_COUNTS = (46, 48, 50)
 UNITS = ("kWh", "Wh")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 FLAG_QUALITY = {"A": Quality.ACTUAL, "E": Quality.ESTIMATED, "M": Quality.MISSING}
 
 
@@ -153,10 +155,13 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
 
 
 def _day_of_text(value: str) -> dt.date:
-    day = pd.to_datetime(value.strip(), format="%Y-%m-%d", errors="coerce")
-    if pd.isna(day):
+    text = value.strip()
+    if not _ISO_DATE.fullmatch(text):
         raise NeedsLineReader
-    return day.date()
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError as error:
+        raise NeedsLineReader from error
 
 
 def _checked_unit(value: str) -> str:
