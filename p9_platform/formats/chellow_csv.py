@@ -23,6 +23,7 @@ from p9_platform.formats.common import (
 from p9_platform.formats.typed_csv import (
     NS_PER_HALF_HOUR,
     NeedsLineReader,
+    check_text,
     checked_core,
     energy_wh,
     float_values,
@@ -77,7 +78,7 @@ def build_chellow_reads(
 TYPED_COLUMNS: dict[str, pa.DataType] = {
     "core": text_type(),
     "start": pa.string(),
-    "channel": text_type(),
+    "channel": pa.string(),
     "value": pa.float64(),
     "status": text_type(),
 }
@@ -91,7 +92,7 @@ def build_typed_chellow_reads(table: pa.Table, first_line: int, source_key: str)
     """
     if table.num_rows == 0:
         raise NeedsLineReader
-    map_distinct(table["channel"], _checked_channel)
+    check_text(table["channel"], ACTIVE_CHANNEL, _is_active_channel)
     cores, core_codes = map_distinct(table["core"], checked_core)
     starts = iso_instants(table["start"], "9999-99-99T99:99Z")
     if (starts % NS_PER_HALF_HOUR).any():
@@ -110,10 +111,8 @@ def build_typed_chellow_reads(table: pa.Table, first_line: int, source_key: str)
     )
 
 
-def _checked_channel(value: str) -> str:
-    if value.strip().upper() != ACTIVE_CHANNEL:
-        raise NeedsLineReader
-    return value
+def _is_active_channel(value: str) -> bool:
+    return value.strip().upper() == ACTIVE_CHANNEL
 
 
 def _quality_of_status(value: str) -> str:

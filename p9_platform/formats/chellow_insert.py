@@ -11,6 +11,7 @@ often with a trailing space). Start times and units follow :mod:`p9_platform.for
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 from p9_platform.formats.chellow_csv import (
     TYPED_COLUMNS,
@@ -26,11 +27,10 @@ from p9_platform.formats.common import (
 )
 from p9_platform.formats.typed_csv import (
     NeedsLineReader,
-    map_distinct,
+    check_text,
     plain_bytes,
     read_table,
     read_typed_or_by_line,
-    text_type,
 )
 from p9_platform.reads import MeterFileError
 
@@ -59,23 +59,11 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
     if body.startswith(b"#") or b"\n#" in body:
         raise NeedsLineReader
     names = ("action", "type", "core", "start", "channel", "value", "status")
-    types = {"action": text_type(), "type": text_type(), **TYPED_COLUMNS}
+    types = {"action": pa.string(), "type": pa.string(), **TYPED_COLUMNS}
     table = read_table(body, types, column_names=names)
-    map_distinct(table["action"], _checked_action)
-    map_distinct(table["type"], _checked_type)
+    check_text(table["action"], PREFIX[0], lambda value: value.strip().lower() == PREFIX[0])
+    check_text(table["type"], PREFIX[1], lambda value: value.strip() == PREFIX[1])
     return build_typed_chellow_reads(table, 1, source_key)
-
-
-def _checked_action(value: str) -> str:
-    if value.strip().lower() != PREFIX[0]:
-        raise NeedsLineReader
-    return value
-
-
-def _checked_type(value: str) -> str:
-    if value.strip() != PREFIX[1]:
-        raise NeedsLineReader
-    return value
 
 
 def _read_by_line(content: bytes, source_key: str) -> pd.DataFrame:

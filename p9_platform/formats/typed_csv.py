@@ -123,6 +123,20 @@ def map_distinct(
     return distinct, np.concatenate(codes).astype(np.int64, copy=False)
 
 
+def check_text(column: pa.ChunkedArray, usual: str, accepted: Callable[[str], bool]) -> None:
+    """Raise NeedsLineReader unless ``accepted`` holds for every value of a text column.
+
+    Files repeat one value (``usual``) on every row, so that is compared in bulk first, which
+    is far cheaper than dictionary-encoding the column while it is parsed.
+    """
+    if column.null_count:
+        raise NeedsLineReader
+    if pc.all(pc.equal(column, usual)).as_py() is not False:
+        return
+    if not all(accepted(value) for value in pc.unique(column).to_pylist()):
+        raise NeedsLineReader
+
+
 def take_objects(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """Return ``values[codes]``, repeating whole runs because files list one meter at a time."""
     if len(codes) == 0:
