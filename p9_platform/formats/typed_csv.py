@@ -24,7 +24,6 @@ from p9_platform.reads import MAX_WH_PER_HALF_HOUR
 BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 NS_PER_MINUTE = 60 * 10**9
 NS_PER_HALF_HOUR = 30 * NS_PER_MINUTE
-NS_PER_DAY = 24 * 60 * NS_PER_MINUTE
 _YEAR_2201_NS = int(np.datetime64("2201-01-01", "ns").astype(np.int64))
 # Past 2**52, float64 cannot represent every whole number, so a rounded value may be inexact.
 _MAX_EXACT_FLOAT = 2.0**52
