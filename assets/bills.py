@@ -79,6 +79,11 @@ def write_bill_run(warehouse: Warehouse, run: BillRun, month: str) -> dict[str, 
         dg.AssetCheckSpec("bill_lines_schema", asset="bill_lines"),
         dg.AssetCheckSpec("bills_schema", asset="bills"),
         dg.AssetCheckSpec(
+            "bills_on_complete_reads",
+            asset="bills",
+            description="No bill was priced with half hours missing, which count as zero kWh.",
+        ),
+        dg.AssetCheckSpec(
             "every_supply_billed",
             asset="bills",
             description="Every live supply point got a bill; exceptions say why one did not.",
@@ -177,5 +182,30 @@ def _results(runs: dict[str, BillRun], scope: dict[str, dg.MetadataValue]):
                 severity=dg.AssetCheckSeverity.WARN,
                 metadata={"exceptions": markdown_table(exceptions, rows=50)},
             ),
+            _complete_reads_check(bills),
         ],
+    )
+
+
+def _complete_reads_check(bills: pd.DataFrame) -> dg.AssetCheckResult:
+    """Warn about bills priced with half hours missing: those half hours are billed at zero."""
+    if bills.empty:
+        gaps = bills
+    else:
+        gaps = bills.loc[bills["missing_half_hours"] > 0].copy()
+        gaps["missing_pct"] = (100 * gaps["missing_half_hours"] / gaps["half_hours"]).round(1)
+        gaps = gaps.loc[
+            :, ["meter_id", "bill_month", "half_hours", "missing_half_hours", "missing_pct"]
+        ]
+    return dg.AssetCheckResult(
+        asset_key="bills",
+        check_name="bills_on_complete_reads",
+        passed=gaps.empty,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "bills_with_missing_half_hours": len(gaps),
+            "bills": markdown_table(gaps.sort_values("missing_half_hours", ascending=False), 50)
+            if len(gaps)
+            else dg.MetadataValue.md("_every bill is on complete reads_"),
+        },
     )

@@ -121,24 +121,23 @@ def raw_meter_files(
             run = settlement_run_from_key(obj.key, meter_bucket.landing_prefix)
             if run is not None:
                 reads = reads.assign(settlement_run=run)
-            warehouse.replace_rows(STAGED_TABLE, reads, "source_key = ?", [obj.key])
-            row |= {
-                "status": "read",
-                "format_name": parsed.format_name,
-                "rows": len(reads),
-                "first_settlement_date": reads["settlement_date"].min(),
-                "last_settlement_date": reads["settlement_date"].max(),
-            }
-            context.log.info(f"Read {obj.key} as {parsed.format_name}: {len(reads)} rows")
-            changed_ranges.append(
-                (
-                    f"{row['first_settlement_date']:%Y-%m-%d}",
-                    f"{row['last_settlement_date']:%Y-%m-%d}",
-                )
-            )
+            if reads.empty:
+                # A header-only export is readable but holds nothing; its old rows go.
+                warehouse.delete_rows(STAGED_TABLE, "source_key = ?", [obj.key])
+                context.log.warning(f"Read {obj.key} as {parsed.format_name}: no readings")
+            else:
+                warehouse.replace_rows(STAGED_TABLE, reads, "source_key = ?", [obj.key])
+                first = reads["settlement_date"].min()
+                last = reads["settlement_date"].max()
+                row |= {"first_settlement_date": first, "last_settlement_date": last}
+                changed_ranges.append((f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}"))
+                context.log.info(f"Read {obj.key} as {parsed.format_name}: {len(reads)} rows")
+            row |= {"status": "read", "format_name": parsed.format_name, "rows": len(reads)}
             read_count += 1
         inventory.append(row)
 
+    if config.landing_key is None:
+        inventory.extend(_absent_from_bucket(previous, listed, context))
     frame = pd.DataFrame(inventory, columns=INVENTORY_COLUMNS)
     if config.landing_key is None:
         warehouse.replace_table(INVENTORY_TABLE, frame)
@@ -169,6 +168,24 @@ def raw_meter_files(
             )
         ],
     )
+
+
+def _absent_from_bucket(
+    previous: pd.DataFrame, listed: list[ObjectVersion], context: dg.AssetExecutionContext
+) -> list[dict[str, object]]:
+    """Keep inventory rows of read files no longer in the bucket, marked ``absent``.
+
+    Their reads stay in use, because landing files are often archived once read; withdrawing a
+    wrong file takes a corrected upload under the same key. Marking the row keeps the reads
+    traceable to a file that is gone.
+    """
+    present = {obj.key for obj in listed}
+    gone = previous.loc[~previous.index.isin(present) & (previous["rows"].fillna(0) > 0)]
+    if len(gone):
+        context.log.warning(
+            f"{len(gone)} read file(s) are no longer in the bucket; their reads stay in use"
+        )
+    return [row.to_dict() | {"key": key, "status": "absent"} for key, row in gone.iterrows()]
 
 
 def _same_version(previous: pd.DataFrame, obj: ObjectVersion) -> bool:

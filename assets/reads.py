@@ -90,9 +90,11 @@ def half_hour_reads(
     """Normalised half-hour reads (core.half_hour_reads), one row per meter, half hour and
     settlement run, partitioned by UK settlement day.
 
-    Each day a meter's data covers is complete: 46, 48 or 50 rows, with half hours no file gave
-    marked ``missing`` and null energy. In the embedded deployment, days of the replayed tariff
-    year also hold the replayed demo reads, marked by ``replayed_from_utc``.
+    Every half hour from a meter's first to its last read, across all its files, has a row:
+    those no file gave are marked ``missing`` with null energy. Days inside that span have 46,
+    48 or 50 rows; the first and last days of the span may be partial. In the embedded
+    deployment, days of the replayed tariff year also hold the replayed demo reads, marked by
+    ``replayed_from_utc``.
     """
     days = days_in_window(context.partition_time_window.start, context.partition_time_window.end)
     original = staged_reads(warehouse, days)

@@ -91,6 +91,7 @@ def format_bill(bill: pd.Series, lines: pd.DataFrame) -> str:
     out = [
         f"Bill for meter {bill['meter_id']}, {bill['bill_month']} "
         f"({bill['live_days']} live days, {bill['kwh']:.3f} kWh)",
+        *_missing_warning(bill),
         "",
         f"{'line':<52} {'quantity':>14} {'rate':>16} {'amount':>12}",
     ]
@@ -138,3 +139,12 @@ def format_half_hours(half_hours: pd.DataFrame) -> str:
             f"{row.kwh:9.3f} {cost:12.4f} {unit:>9}"
         )
     return "\n".join(out)
+
+
+def _missing_warning(bill: pd.Series) -> list[str]:
+    """Warn when half hours without a reading were billed as zero kWh."""
+    missing = int(bill.get("missing_half_hours", 0) or 0)
+    if missing == 0:
+        return []
+    total = int(bill["half_hours"])
+    return [f"Warning: {missing} of {total} half hours have no reading and count as zero kWh."]

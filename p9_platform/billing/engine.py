@@ -213,6 +213,8 @@ def bill_month(
         for index in np.flatnonzero(read_count == 0)
     ]
 
+    exceptions.extend(meters_without_supply_point(reads, tables.supply_points, days, month))
+
     context = pricing.PricingContext.build(points, grid, energy, tables)
     exceptions.extend(context.missing_tariffs(month))
     billable = context.billable_meters()
@@ -235,6 +237,32 @@ def bill_month(
         exceptions=_exceptions_frame(exceptions),
         elements=element_split(lines),
     )
+
+
+def meters_without_supply_point(
+    reads: pd.DataFrame, supply_points: pd.DataFrame, days: pd.DatetimeIndex, month: str
+) -> list[dict[str, object]]:
+    """Return one exception per meter with reads in the month but no supply point to bill.
+
+    Without this a new customer's reads would sit unbilled with nothing to say so.
+    """
+    in_month = reads.loc[reads["settlement_date"].isin(days)]
+    unknown = sorted(set(in_month["meter_id"]) - set(supply_points["meter_id"]))
+    rows: list[dict[str, object]] = []
+    for meter_id in unknown:
+        dates = in_month.loc[in_month["meter_id"] == meter_id, "settlement_date"]
+        rows.append(
+            {
+                "meter_id": meter_id,
+                "bill_month": month,
+                "tariff": "supply point",
+                "first_day": dates.min(),
+                "last_day": dates.max(),
+                "days": int(dates.nunique()),
+                "reason": f"meter {meter_id} has reads in {month} but no supply point",
+            }
+        )
+    return rows
 
 
 def summarise_bills(

@@ -1,0 +1,48 @@
+"""Files that must not stop ingestion or vanish from view, on moto S3 and a temporary warehouse."""
+
+from tests.pipeline.conftest import Pipeline
+
+HEADER = b"LCLid,tstp,energy(kWh/hh)\n"
+
+
+def _lcl(meter: str, values: list[str]) -> bytes:
+    # End-stamped UTC: the first value is the half hour from 00:00 to 00:30 on 10 October 2013.
+    stamps = ["2013-10-10 00:30:00", "2013-10-10 01:00:00", "2013-10-10 01:30:00"]
+    rows = [f"{meter},{stamp}, {value} " for stamp, value in zip(stamps, values, strict=False)]
+    return HEADER + "\n".join(rows).encode() + b"\n"
+
+
+def test_header_only_file_does_not_stop_ingest(pipeline: Pipeline) -> None:
+    pipeline.upload("lcl/empty_export.csv", HEADER)
+    pipeline.upload("lcl/MAC000777.csv", _lcl("MAC000777", ["0.100", "0.200"]))
+    assert pipeline.materialize(["raw_meter_files"]).success
+
+    files = pipeline.warehouse.query("SELECT key, status, rows FROM raw.meter_files ORDER BY key")
+    assert files["status"].tolist() == ["read", "read"]
+    assert files["rows"].tolist() == [2, 0]
+
+
+def test_deleted_file_stays_in_inventory_as_absent(pipeline: Pipeline) -> None:
+    pipeline.upload("lcl/MAC000777.csv", _lcl("MAC000777", ["0.100", "0.200"]))
+    assert pipeline.materialize(["raw_meter_files"]).success
+    pipeline.bucket.client().delete_object(
+        Bucket=pipeline.bucket.bucket, Key="landing/lcl/MAC000777.csv"
+    )
+    assert pipeline.materialize(["raw_meter_files"]).success
+
+    files = pipeline.warehouse.query("SELECT key, status FROM raw.meter_files")
+    assert files["status"].tolist() == ["absent"]
+    staged = pipeline.warehouse.query("SELECT count(*) AS n FROM raw.meter_file_reads")
+    assert staged["n"].iloc[0] == 2
+
+
+def test_meter_without_supply_point_is_an_exception(pipeline: Pipeline) -> None:
+    pipeline.upload("lcl/MAC000777.csv", _lcl("MAC000777", ["0.100", "0.200", "0.300"]))
+    pipeline.materialize_month("2013-10-01", "2013-10-31")
+
+    exceptions = pipeline.warehouse.query(
+        "SELECT reason FROM billing.bill_exceptions WHERE meter_id = 'MAC000777'"
+    )
+    assert exceptions["reason"].tolist() == [
+        "meter MAC000777 has reads in 2013-10 but no supply point"
+    ]
