@@ -180,15 +180,16 @@ def iso_instants(column: pa.ChunkedArray, template: str) -> np.ndarray:
     are left to the line reader.
     """
     text = fixed_width_bytes(column, len(template))
-    # Each byte must lie in [low, low + span]: '0'..'9' for a digit, one byte otherwise. The
-    # uint8 subtraction wraps below ``low``, so one comparison covers both ends.
-    low = np.array([_lowest_byte(kind) for kind in template], dtype=np.uint8)
-    span = np.array([_byte_span(kind) for kind in template], dtype=np.uint8)
-    if len(text) and not ((text - low) <= span).all():
-        raise NeedsLineReader
-    if "T" in template:
-        between = text[:, template.index("T")]
-        if not ((between == ord(" ")) | (between == ord("T"))).all():
+    # Only the separators are checked byte by byte: pyarrow's ISO 8601 cast below rejects any
+    # non-digit where a digit belongs, so a full byte check would repeat its work.
+    for position, kind in enumerate(template):
+        if kind == "9" or not len(text):
+            continue
+        found = text[:, position]
+        if kind == "T":
+            if not ((found == ord(" ")) | (found == ord("T"))).all():
+                raise NeedsLineReader
+        elif not (found == ord(kind)).all():
             raise NeedsLineReader
     # A final Z marks UTC, which pyarrow reads only into a UTC-zoned type.
     target = pa.timestamp("ns", tz="UTC") if template.endswith("Z") else pa.timestamp("ns")
@@ -200,19 +201,6 @@ def iso_instants(column: pa.ChunkedArray, template: str) -> np.ndarray:
     if len(values) and (values.min() < 0 or values.max() >= _YEAR_2201_NS):
         raise NeedsLineReader
     return values
-
-
-def _lowest_byte(kind: str) -> int:
-    if kind == "9":
-        return ord("0")
-    return 0 if kind == "T" else ord(kind)
-
-
-def _byte_span(kind: str) -> int:
-    # The space-or-T byte is checked on its own, so here it may be anything.
-    if kind == "9":
-        return 9
-    return 255 if kind == "T" else 0
 
 
 def float_values(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:

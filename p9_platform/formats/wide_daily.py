@@ -120,16 +120,20 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
     if (in_day & ((flag_matrix == ord("M")) != is_empty)).any():
         raise NeedsLineReader
 
-    row_position, period = np.nonzero(in_day)
-    missing = is_empty[row_position, period]
-    values = numbers[row_position, period]
-    value_units = units[unit_codes][row_position]
+    # Each row's periods are a prefix of its cells, so a boolean mask keeps them in row and
+    # period order, and positions follow from the day lengths without a 2-D gather.
+    row_position = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    row_offsets = np.cumsum(lengths) - lengths
+    period = np.arange(len(row_position), dtype=np.int64) - np.repeat(row_offsets, lengths)
+    missing = is_empty[in_day]
+    values = numbers[in_day]
     if len(units) == 1:
         energy = energy_wh(values, missing, unit=str(units[0]))
     else:
         energy = pd.arrays.IntegerArray(
             np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
         )
+        value_units = units[unit_codes][row_position]
         for unit in UNITS:
             chosen = value_units == unit
             if chosen.any():
@@ -138,7 +142,7 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
         [pd.Timestamp(local_midnight_utc(day)).value for day in days], dtype=np.int64
     )
     starts = midnights[day_codes][row_position] + period * NS_PER_HALF_HOUR
-    quality_codes = flag_matrix[row_position, period]
+    quality_codes = flag_matrix[in_day]
     qualities = np.array(
         [Quality.MISSING.value, Quality.ACTUAL.value, Quality.ESTIMATED.value], dtype=object
     )
@@ -249,7 +253,7 @@ def _read_by_line(content: bytes, source_key: str) -> pd.DataFrame:
         pd.to_datetime(midnights, utc=True).dt.tz_localize(None).to_numpy()[row_position]
     )
     starts = pd.Series(midnight_values + period * np.timedelta64(30, "m")).dt.tz_localize("UTC")
-    quality_codes = flag_matrix[row_position, period]
+    quality_codes = flag_matrix[in_day]
     quality = pd.Series(
         np.select(
             [quality_codes == ord("A"), quality_codes == ord("E")],
