@@ -9,27 +9,35 @@ from assets.metadata import bar_chart, failing_rows, markdown_table, run_scope
 from assets.partitions import settlement_days
 from assets.raw_files import STAGED_TABLE
 from p9_platform.clock import days_in_window
+from p9_platform.ingest import supersede
 from p9_platform.normalise import coerce_read_dtypes, fill_gaps
 from p9_platform.reads import READ_COLUMNS, Quality
 from p9_platform.replay import replay_day
 from p9_platform.schemas import HALF_HOUR_READS, validate
+from p9_platform.schemas.reads import incomplete_meter_days
 from resources import PlatformSettings, Warehouse
 
 READS_TABLE = "core.half_hour_reads"
 QUARANTINE_TABLE = "core.half_hour_reads_quarantine"
-QUALITY_ORDER = {Quality.MISSING.value: 0, Quality.ESTIMATED.value: 1, Quality.ACTUAL.value: 2}
+SUPERSEDED_TABLE = "core.superseded_half_hour_reads"
 
 
-def staged_reads(warehouse: Warehouse, days: list[dt.date]) -> pd.DataFrame:
-    """Return the staged reads of ``days`` with every gap filled as a missing half hour."""
+def staged_reads(warehouse: Warehouse, days: list[dt.date]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the current staged reads of ``days``, every gap filled as a missing half hour,
+    and the reads later files superseded (with the file and line that replaced each)."""
     if not warehouse.table_exists(STAGED_TABLE) or not days:
-        return pd.DataFrame(columns=list(READ_COLUMNS))
+        empty = pd.DataFrame(columns=list(READ_COLUMNS))
+        return empty, empty
     rows = warehouse.query(
         f"SELECT * FROM {STAGED_TABLE} WHERE settlement_date BETWEEN ? AND ?",
         [min(days), max(days)],
     )
     rows = rows.loc[rows["settlement_date"].dt.date.isin(set(days))]
-    rows = latest_per_half_hour(rows)
+    # Files rank by when they landed, so a resent file supersedes the one it corrects.
+    landed = rows.drop_duplicates("source_key").sort_values(
+        ["file_last_modified_utc", "source_key"]
+    )
+    result = supersede(coerce_read_dtypes(rows), landed["source_key"].tolist())
     spans = warehouse.query(
         f"SELECT meter_id, min(interval_start_utc) AS first_start_utc, "
         f"max(interval_start_utc) AS last_start_utc, max(source_key) AS source_key "
@@ -37,18 +45,7 @@ def staged_reads(warehouse: Warehouse, days: list[dt.date]) -> pd.DataFrame:
     )
     spans["first_start_utc"] = pd.to_datetime(spans["first_start_utc"], utc=True)
     spans["last_start_utc"] = pd.to_datetime(spans["last_start_utc"], utc=True)
-    return fill_gaps(coerce_read_dtypes(rows), spans, days)
-
-
-def latest_per_half_hour(rows: pd.DataFrame) -> pd.DataFrame:
-    """Keep one read per meter, half hour and run: an actual over an estimate, then the file
-    that landed last."""
-    if rows.empty:
-        return rows
-    ranked = rows.assign(_quality=rows["quality"].map(QUALITY_ORDER))
-    ranked = ranked.sort_values(["_quality", "file_last_modified_utc", "source_key"])
-    keys = ["meter_id", "interval_start_utc", "settlement_run"]
-    return ranked.drop_duplicates(keys, keep="last").drop(columns=["_quality"])
+    return fill_gaps(result.current, spans, days), result.superseded
 
 
 def replayed_reads(
@@ -60,7 +57,7 @@ def replayed_reads(
         return pd.DataFrame(columns=list(READ_COLUMNS))
     targets = [day for day in days if replay.covers(day)]
     sources = {day: replay.source_day(day) for day in targets}
-    source_reads = staged_reads(warehouse, sorted(set(sources.values())))
+    source_reads, _ = staged_reads(warehouse, sorted(set(sources.values())))
     pieces = []
     for target, source in sources.items():
         of_day = source_reads.loc[source_reads["settlement_date"] == pd.Timestamp(source)]
@@ -78,10 +75,16 @@ def replayed_reads(
     kinds={"duckdb", "pandas"},
     check_specs=[
         dg.AssetCheckSpec(
+            "meter_days_complete",
+            asset="half_hour_reads",
+            description="Every meter-day has a value for each of its 46, 48 or 50 periods; "
+            "the first and last days of a meter's data may be partial.",
+        ),
+        dg.AssetCheckSpec(
             "reads_schema",
             asset="half_hour_reads",
             description="Every read passes the half-hour read schema; failing rows are shown.",
-        )
+        ),
     ],
 )
 def half_hour_reads(
@@ -97,7 +100,7 @@ def half_hour_reads(
     ``replayed_from_utc``.
     """
     days = days_in_window(context.partition_time_window.start, context.partition_time_window.end)
-    original = staged_reads(warehouse, days)
+    original, superseded = staged_reads(warehouse, days)
     replayed = replayed_reads(warehouse, settings, days)
     reads = pd.concat([frame for frame in (original, replayed) if not frame.empty] or [original])
     reads = coerce_read_dtypes(reads)
@@ -114,7 +117,13 @@ def half_hour_reads(
     quarantined = warehouse.replace_rows(
         QUARANTINE_TABLE, checked.invalid_with_reasons(), where, window
     )
-    context.log.info(f"Kept {kept} rows in {READS_TABLE}; quarantined {quarantined} rows")
+    replaced = warehouse.replace_rows(SUPERSEDED_TABLE, superseded, where, window)
+    context.log.info(
+        f"Kept {kept} rows in {READS_TABLE}; quarantined {quarantined} rows; "
+        f"{replaced} rows superseded by later files"
+    )
+
+    incomplete = incomplete_meter_days(checked.valid)
 
     by_quality = checked.valid["quality"].value_counts()
     daily_kwh = checked.valid.groupby("settlement_date")["energy_wh"].sum() / 1000
@@ -124,6 +133,7 @@ def half_hour_reads(
             "rows_kept": kept,
             "rows_quarantined": quarantined,
             "rows_replayed": len(replayed),
+            "rows_superseded": replaced,
             "meters": int(checked.valid["meter_id"].nunique()),
             "half_hours_missing": int(by_quality.get(Quality.MISSING.value, 0)),
             "half_hours_estimated": int(by_quality.get(Quality.ESTIMATED.value, 0)),
@@ -140,6 +150,15 @@ def half_hour_reads(
                     "failing_rows": int(len(checked.invalid)),
                     "failures": failing_rows(checked.failure_cases, checked.invalid),
                 },
-            )
+            ),
+            dg.AssetCheckResult(
+                check_name="meter_days_complete",
+                passed=incomplete.empty,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "incomplete_meter_days": len(incomplete),
+                    "meter_days": markdown_table(incomplete, rows=50),
+                },
+            ),
         ],
     )

@@ -61,9 +61,11 @@ def test_changed_day_maps_to_its_month(graph: Any) -> None:
     [
         ("raw_meter_files", "no_quarantined_files"),
         ("half_hour_reads", "reads_schema"),
+        ("half_hour_reads", "meter_days_complete"),
         ("bill_lines", "bill_lines_schema"),
         ("bills", "bills_schema"),
         ("bills", "every_supply_billed"),
+        ("bills", "bills_on_complete_reads"),
         ("tariff_duos_charges", "duos_charges_schema"),
     ],
 )

@@ -46,3 +46,25 @@ def test_meter_without_supply_point_is_an_exception(pipeline: Pipeline) -> None:
     assert exceptions["reason"].tolist() == [
         "meter MAC000777 has reads in 2013-10 but no supply point"
     ]
+
+
+def test_resent_file_supersedes_and_keeps_old_rows(pipeline: Pipeline) -> None:
+    pipeline.upload("lcl/MAC000777_a.csv", _lcl("MAC000777", ["0.100", "0.200"]))
+    pipeline.upload("lcl/MAC000777_b.csv", _lcl("MAC000777", ["0.150", "0.250"]))
+    assert pipeline.materialize(["raw_meter_files"]).success
+    assert pipeline.materialize(["half_hour_reads"], "2013-10-10").success
+
+    current = pipeline.warehouse.query(
+        "SELECT energy_wh, source_key FROM core.half_hour_reads "
+        "WHERE meter_id = 'MAC000777' ORDER BY interval_start_utc"
+    )
+    assert current["energy_wh"].tolist() == [150, 250]
+    assert set(current["source_key"]) == {"landing/lcl/MAC000777_b.csv"}
+
+    old = pipeline.warehouse.query(
+        "SELECT energy_wh, source_key, superseded_by_key FROM core.superseded_half_hour_reads "
+        "ORDER BY interval_start_utc"
+    )
+    assert old["energy_wh"].tolist() == [100, 200]
+    assert set(old["source_key"]) == {"landing/lcl/MAC000777_a.csv"}
+    assert set(old["superseded_by_key"]) == {"landing/lcl/MAC000777_b.csv"}
