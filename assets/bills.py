@@ -5,14 +5,14 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
-from assets.metadata import bar_chart, failing_rows, markdown_table, run_scope
+from assets.metadata import bar_chart, markdown_table, run_scope, schema_check
 from assets.partitions import billing_months
 from assets.settlement import SETTLED_TABLE
 from assets.tariffs import TARIFF_FIELDS, read_tariff_tables
 from p9_platform.billing.engine import BillRun, bill_month
 from p9_platform.billing.money import format_pounds
 from p9_platform.normalise import coerce_read_dtypes
-from p9_platform.schemas import BILL_LINES, BILLS, validate
+from p9_platform.schemas import BILL_LINES, BILLS
 from resources import Warehouse
 
 BILL_TABLES = {
@@ -130,25 +130,12 @@ def _results(runs: dict[str, BillRun], scope: dict[str, dg.MetadataValue]):
         metadata={**scope, "rows": len(half_hourly), "preview": markdown_table(half_hourly)},
     )
 
-    lines_check = validate(lines, BILL_LINES) if not lines.empty else None
     yield dg.MaterializeResult(
         asset_key="bill_lines",
         metadata={**scope, "rows": len(lines), "preview": markdown_table(lines, rows=20)},
-        check_results=[
-            dg.AssetCheckResult(
-                asset_key="bill_lines",
-                check_name="bill_lines_schema",
-                passed=lines_check is None or lines_check.passed,
-                metadata={
-                    "failures": failing_rows(lines_check.failure_cases, lines_check.invalid)
-                    if lines_check
-                    else dg.MetadataValue.md("_no bill lines_")
-                },
-            )
-        ],
+        check_results=[schema_check("bill_lines", "bill_lines_schema", lines, BILL_LINES)],
     )
 
-    bills_check = validate(bills, BILLS) if not bills.empty else None
     totals = bills.assign(total=bills["total_pence"].map(format_pounds)) if len(bills) else bills
     by_month = bills.groupby("bill_month")["total_pence"].sum() / 100 if len(bills) else pd.Series()
     yield dg.MaterializeResult(
@@ -165,16 +152,7 @@ def _results(runs: dict[str, BillRun], scope: dict[str, dg.MetadataValue]):
             else dg.MetadataValue.md("_no bills_"),
         },
         check_results=[
-            dg.AssetCheckResult(
-                asset_key="bills",
-                check_name="bills_schema",
-                passed=bills_check is None or bills_check.passed,
-                metadata={
-                    "failures": failing_rows(bills_check.failure_cases, bills_check.invalid)
-                    if bills_check
-                    else dg.MetadataValue.md("_no bills_")
-                },
-            ),
+            schema_check("bills", "bills_schema", bills, BILLS),
             dg.AssetCheckResult(
                 asset_key="bills",
                 check_name="every_supply_billed",

@@ -8,6 +8,9 @@ import io
 import dagster as dg
 import matplotlib
 import pandas as pd
+import pandera.pandas as pa
+
+from p9_platform.schemas import validate
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen before pyplot loads)
@@ -57,3 +60,26 @@ def run_scope(context: dg.AssetExecutionContext) -> dict[str, dg.MetadataValue]:
     else:
         text = f"{len(keys)} partitions, {keys[0]} to {keys[-1]}; counts are for all of them"
     return {"run_covers": dg.MetadataValue.text(text)}
+
+
+def schema_check(
+    asset_key: str, check_name: str, frame: pd.DataFrame, schema: pa.DataFrameSchema
+) -> dg.AssetCheckResult:
+    """Validate ``frame`` against ``schema`` and report it as a check showing failing rows.
+
+    An empty frame passes, because a month or table with no rows has nothing to get wrong.
+    """
+    if frame.empty:
+        return dg.AssetCheckResult(
+            asset_key=asset_key,
+            check_name=check_name,
+            passed=True,
+            metadata={"failures": dg.MetadataValue.md("_no rows_")},
+        )
+    checked = validate(frame, schema)
+    return dg.AssetCheckResult(
+        asset_key=asset_key,
+        check_name=check_name,
+        passed=checked.passed,
+        metadata={"failures": failing_rows(checked.failure_cases, checked.invalid)},
+    )

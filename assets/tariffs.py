@@ -4,8 +4,8 @@ import dataclasses
 
 import dagster as dg
 
-from assets.metadata import failing_rows, markdown_table
-from p9_platform.schemas import TARIFF_DUOS_CHARGES, validate
+from assets.metadata import markdown_table, schema_check
+from p9_platform.schemas import TARIFF_DUOS_CHARGES
 from p9_platform.tariffs import TariffTables, load_tariff_tables
 from resources import PlatformSettings, Warehouse
 
@@ -43,22 +43,17 @@ def tariff_tables(
 
     for field in TARIFF_FIELDS:
         frame = getattr(tables, field)
-        check = None
+        checks = []
         if field in TABLE_SCHEMAS:
-            checked = validate(frame, TABLE_SCHEMAS[field])
-            check = dg.AssetCheckResult(
-                asset_key=f"tariff_{field}",
-                check_name=f"{field}_schema",
-                passed=checked.passed,
-                metadata={"failures": failing_rows(checked.failure_cases, checked.invalid)},
-            )
+            schema = TABLE_SCHEMAS[field]
+            checks.append(schema_check(f"tariff_{field}", f"{field}_schema", frame, schema))
         rows = warehouse.replace_table(tariff_table_name(field), frame)
         context.log.info(f"Loaded {rows} rows into {tariff_table_name(field)}")
 
         yield dg.MaterializeResult(
             asset_key=f"tariff_{field}",
             metadata={"rows": rows, "preview": markdown_table(frame)},
-            check_results=[check] if check else [],
+            check_results=checks,
         )
 
 
