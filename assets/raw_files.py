@@ -122,7 +122,7 @@ def raw_meter_files(
             if run is not None:
                 reads = reads.assign(settlement_run=run)
             if reads.empty:
-                # A header-only export is readable but holds nothing; its old rows go.
+                # A header-only export is readable but contains no readings, so its old rows go.
                 warehouse.delete_rows(STAGED_TABLE, "source_key = ?", [obj.key])
                 context.log.warning(f"Read {obj.key} as {parsed.format_name}: no readings")
             else:
@@ -180,12 +180,12 @@ def _absent_from_bucket(
     traceable to a file that is gone.
     """
     present = {obj.key for obj in listed}
-    gone = previous.loc[~previous.index.isin(present) & (previous["rows"].fillna(0) > 0)]
-    if len(gone):
+    absent = previous.loc[~previous.index.isin(present) & (previous["rows"].fillna(0) > 0)]
+    if len(absent):
         context.log.warning(
-            f"{len(gone)} read file(s) are no longer in the bucket; their reads stay in use"
+            f"{len(absent)} read file(s) are no longer in the bucket; their reads stay in use"
         )
-    return [row.to_dict() | {"key": key, "status": "absent"} for key, row in gone.iterrows()]
+    return [row.to_dict() | {"key": key, "status": "absent"} for key, row in absent.iterrows()]
 
 
 def _same_version(previous: pd.DataFrame, obj: ObjectVersion) -> bool:

@@ -17,7 +17,7 @@ from p9_platform.clock import UK, settlement_date_and_period
 
 
 class Quality(StrEnum):
-    """How a half-hour value was obtained."""
+    """The origin of a half-hour value: metered, estimated, or no reading at all."""
 
     ACTUAL = "actual"
     ESTIMATED = "estimated"
@@ -171,7 +171,7 @@ def _frame_of_columns(
     settlement_run: str,
 ) -> pd.DataFrame:
     row_count = len(meter_id)
-    # The arrays are owned by the frame from here, so pandas is told not to copy them into
+    # The arrays are owned by the frame from here, so pandas must not copy them into
     # consolidated blocks, which cost as much as parsing a file.
     columns = {
         "meter_id": meter_id,

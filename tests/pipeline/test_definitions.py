@@ -1,4 +1,4 @@
-"""The definitions a data engineer sees in the UI: groups, partitions, checks, jobs."""
+"""The definitions shown to a data engineer in the UI: groups, partitions, checks, jobs."""
 
 from typing import Any
 
