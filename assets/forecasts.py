@@ -67,9 +67,9 @@ def consumption_forecasts(
         month_reads = future.loc[
             future["settlement_date"].dt.to_period("M") == month_start.to_period("M")
         ]
-        use = month_reads.groupby("meter_id")["energy_wh"].sum() / 1000
+        use = month_reads.groupby("meter_id", observed=True)["energy_wh"].sum() / 1000
         costs = run.bills.set_index("meter_id")["total_pence"] if len(run.bills) else pd.Series()
-        reasons = run.exceptions.groupby("meter_id")["reason"].agg("; ".join)
+        reasons = run.exceptions.groupby("meter_id", observed=True)["reason"].agg("; ".join)
         for meter_id, kwh in use.items():
             priced = meter_id in costs.index
             rows.append(
@@ -87,7 +87,7 @@ def consumption_forecasts(
 
     written = warehouse.replace_table(FORECAST_TABLE, forecast)
     context.log.info(f"Wrote {written} meter-months to {FORECAST_TABLE}")
-    totals = forecast.groupby("month")["kwh"].sum()
+    totals = forecast.groupby("month", observed=True)["kwh"].sum()
     return dg.MaterializeResult(
         metadata={
             "rows": written,

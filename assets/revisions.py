@@ -68,7 +68,7 @@ def settlement_run_changes(
         f"{len(days)} day(s) from {days[0]} to {days[-1]}: {len(totals)} meter-day-run totals, "
         f"{written} run changes"
     )
-    runs = totals.groupby("settlement_run").size().rename_axis("settlement_run")
+    runs = totals.groupby("settlement_run", observed=True).size().rename_axis("settlement_run")
     biggest = changes.reindex(changes["change_kwh"].abs().sort_values(ascending=False).index)
     return dg.MaterializeResult(
         metadata={

@@ -28,7 +28,9 @@ def run_status_frame(reads: pd.DataFrame, days: list[dt.date], today: dt.date) -
     A run has arrived for a day when any meter has a read with a value from it that day.
     """
     with_value = reads.loc[reads["quality"] != Quality.MISSING]
-    arrived = with_value.groupby(with_value["settlement_date"].dt.date)["settlement_run"].agg(set)
+    arrived = with_value.groupby(with_value["settlement_date"].dt.date, observed=True)[
+        "settlement_run"
+    ].agg(set)
     rows = [
         {
             "settlement_date": status.settlement_date,

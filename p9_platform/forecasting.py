@@ -42,7 +42,9 @@ def seasonal_profile(reads: pd.DataFrame) -> pd.DataFrame:
         [metered[["meter_id"]], _clock_columns(metered["interval_start_utc"])], axis=1
     )
     frame["energy_wh"] = metered["energy_wh"].astype(float)
-    by_month = frame.groupby(["meter_id", "month_of_year", "is_weekend", "clock_time"])
+    by_month = frame.groupby(
+        ["meter_id", "month_of_year", "is_weekend", "clock_time"], observed=True
+    )
     return by_month["energy_wh"].mean().rename("mean_wh").reset_index()
 
 
@@ -64,7 +66,7 @@ def forecast_reads(profile: pd.DataFrame, first_month: dt.date, months: int = 12
     # Fall back to all months of the same day type, then to every day, for what history lacks.
     mean_wh = grid["mean_wh"]
     for keys in (["meter_id", "is_weekend", "clock_time"], ["meter_id", "clock_time"]):
-        wider = profile.groupby(keys)["mean_wh"].mean()
+        wider = profile.groupby(keys, observed=True)["mean_wh"].mean()
         lookup = wider.reindex(pd.MultiIndex.from_frame(grid[keys])).to_numpy()
         mean_wh = mean_wh.fillna(pd.Series(lookup, index=grid.index))
     grid = grid.loc[mean_wh.notna()]
@@ -112,7 +114,7 @@ def roll_rates_forward(
         return table
     eve = pd.Timestamp(first_day) - pd.Timedelta(days=1)
     rolled = table.copy()
-    groups = rolled.groupby(keys, sort=False) if keys else [((), rolled)]
+    groups = rolled.groupby(keys, sort=False, observed=True) if keys else [((), rolled)]
     for _, series in groups:
         latest = series["valid_to"].idxmax()
         if rolled.at[latest, "valid_to"] >= eve:
@@ -130,7 +132,7 @@ def repeat_dated_values(table: pd.DataFrame, keys: list[str], until: dt.date) ->
     if table.empty:
         return table
     pieces = [table]
-    groups = table.groupby(keys, sort=False) if keys else [((), table)]
+    groups = table.groupby(keys, sort=False, observed=True) if keys else [((), table)]
     for _, series in groups:
         last = series["settlement_date"].max()
         targets = pd.date_range(last + pd.Timedelta(days=1), pd.Timestamp(until), freq="D")
@@ -153,7 +155,7 @@ def repeat_dated_values(table: pd.DataFrame, keys: list[str], until: dt.date) ->
         # Extra periods of a long day take the source day's last value.
         repeated = repeated.sort_values(["target", "settlement_period"])
         target_day = repeated["target"]
-        repeated = repeated.groupby("target").ffill().assign(target=target_day)
+        repeated = repeated.groupby("target", observed=True).ffill().assign(target=target_day)
         has_source = repeated["target"].isin(
             mapping.loc[mapping["settlement_date"].isin(series["settlement_date"]), "target"]
         )

@@ -68,13 +68,13 @@ def _clock_keys(starts_utc: pd.Series, meter_ids: pd.Series | None = None) -> pd
     groups = [local.dt.date.to_numpy(), clock.to_numpy()]
     if meter_ids is not None:
         groups.insert(0, meter_ids.to_numpy())
-    occurrence = clock.groupby(groups).cumcount()
+    occurrence = clock.groupby(groups, observed=True).cumcount()
     return pd.DataFrame({"clock_time": clock, "occurrence": occurrence})
 
 
 def _per_meter_fill(frame: pd.DataFrame, column: str) -> pd.Series:
     """Fill a half hour the source lacked with its meter's value from the same source day."""
-    by_meter = frame.groupby("meter_id")[column]
+    by_meter = frame.groupby("meter_id", observed=True)[column]
     return frame[column].fillna(by_meter.transform("first"))
 
 

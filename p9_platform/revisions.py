@@ -40,7 +40,7 @@ def daily_run_totals(reads: pd.DataFrame) -> pd.DataFrame:
     keys = ["meter_id", "settlement_date", "settlement_run"]
     if with_value.empty:
         return pd.DataFrame(columns=[*keys, "energy_wh", "half_hours"])
-    totals = with_value.groupby(keys, as_index=False).agg(
+    totals = with_value.groupby(keys, as_index=False, observed=True).agg(
         energy_wh=("energy_wh", "sum"), half_hours=("energy_wh", "size")
     )
     totals["energy_wh"] = totals["energy_wh"].astype("int64")
@@ -55,7 +55,7 @@ def run_changes(totals: pd.DataFrame) -> pd.DataFrame:
     files arrived in. A day with one run has no change row.
     """
     rows = []
-    for (meter_id, day), group in totals.groupby(["meter_id", "settlement_date"]):
+    for (meter_id, day), group in totals.groupby(["meter_id", "settlement_date"], observed=True):
         ordered = group.assign(_rank=group["settlement_run"].map(RUN_RANK)).sort_values("_rank")
         records = ordered.to_dict("records")
         for before, after in zip(records, records[1:], strict=False):

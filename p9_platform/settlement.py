@@ -60,6 +60,6 @@ def runs_used(settled: pd.DataFrame) -> dict[tuple[str, str], str]:
     months = pd.to_datetime(with_value["settlement_date"]).dt.strftime("%Y-%m")
     pairs = with_value.assign(bill_month=months)
     result = {}
-    for (meter_id, month), group in pairs.groupby(["meter_id", "bill_month"]):
+    for (meter_id, month), group in pairs.groupby(["meter_id", "bill_month"], observed=True):
         result[(str(meter_id), str(month))] = ",".join(order_runs(group["settlement_run"]))
     return result

@@ -68,7 +68,7 @@ class Warehouse(dg.ConfigurableResource):
         """Replace the whole of ``table`` with ``frame``; return the rows written."""
         with self.connect() as connection:
             connection.register("incoming", frame)
-            connection.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM incoming")
+            connection.execute(f"CREATE OR REPLACE TABLE {table} AS {_select_incoming(frame)}")
             connection.unregister("incoming")
         return len(frame)
 
@@ -88,10 +88,10 @@ class Warehouse(dg.ConfigurableResource):
             connection.execute("BEGIN TRANSACTION")
             try:
                 connection.execute(
-                    f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM incoming LIMIT 0"
+                    f"CREATE TABLE IF NOT EXISTS {table} AS {_select_incoming(frame)} LIMIT 0"
                 )
                 connection.execute(f"DELETE FROM {table} WHERE {where}", parameters)
-                connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+                connection.execute(f"INSERT INTO {table} BY NAME {_select_incoming(frame)}")
                 connection.execute("COMMIT")
             except Exception:
                 connection.execute("ROLLBACK")
@@ -99,3 +99,18 @@ class Warehouse(dg.ConfigurableResource):
             finally:
                 connection.unregister("incoming")
         return len(frame)
+
+
+def _select_incoming(frame: pd.DataFrame) -> str:
+    """Return the SELECT of a registered frame with its categorical columns as text.
+
+    DuckDB reads a pandas categorical as an ENUM of the values in that frame, so a table created
+    from one file's reads would reject the next file's meters.
+    """
+    categorical = [
+        name for name, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)
+    ]
+    if not categorical:
+        return "SELECT * FROM incoming"
+    casts = ", ".join(f'CAST("{name}" AS VARCHAR) AS "{name}"' for name in categorical)
+    return f"SELECT * REPLACE ({casts}) FROM incoming"

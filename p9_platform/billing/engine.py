@@ -289,7 +289,11 @@ def summarise_bills(
     np.add.at(periods, grid.cell_meter, grid.periods_per_day[grid.cell_day])
     live_days = grid.live.sum(axis=1)
     meter_ids = context.points["meter_id"].to_numpy()
-    net = lines.groupby("meter_id")["amount_pence"].sum().reindex(meter_ids, fill_value=0)
+    net = (
+        lines.groupby("meter_id", observed=True)["amount_pence"]
+        .sum()
+        .reindex(meter_ids, fill_value=0)
+    )
     unpriced = _unpriced_codes(lines, meter_ids)
     vat_pct = context.vat_percents()
     reduced = context.de_minimis[meters]
@@ -328,7 +332,7 @@ def _unpriced_codes(lines: pd.DataFrame, meter_ids: np.ndarray) -> np.ndarray:
     codes = np.full(len(meter_ids), "", dtype=object)
     unpriced = lines.loc[~lines["priced"], ["meter_id", "line_code"]]
     index = pd.Index(meter_ids)
-    for code, group in unpriced.groupby("line_code", sort=False):
+    for code, group in unpriced.groupby("line_code", sort=False, observed=True):
         rows = index.get_indexer(group["meter_id"])
         separator = np.where(codes[rows] == "", "", ",")
         codes[rows] = codes[rows] + separator + str(code)
@@ -362,10 +366,10 @@ def element_split(lines: pd.DataFrame) -> pd.DataFrame:
     columns = ["meter_id", "bill_month", "element", "amount_pence", "percent"]
     if lines.empty:
         return pd.DataFrame(columns=columns)
-    split = lines.groupby(["meter_id", "bill_month", "element"], as_index=False)[
+    split = lines.groupby(["meter_id", "bill_month", "element"], as_index=False, observed=True)[
         "amount_pence"
     ].sum()
-    net = split.groupby("meter_id")["amount_pence"].transform("sum")
+    net = split.groupby("meter_id", observed=True)["amount_pence"].transform("sum")
     percent = [
         float((Decimal(int(part)) * 100 / Decimal(int(total))).quantize(Decimal("0.01")))
         if total
@@ -385,7 +389,7 @@ def annual_totals(bills: pd.DataFrame, year_start_month: int = 4) -> pd.DataFram
     months = pd.PeriodIndex(bills["bill_month"], freq="M")
     start_year = np.where(months.month >= year_start_month, months.year, months.year - 1)
     frame = bills.assign(year=start_year)
-    totals = frame.groupby(["meter_id", "year"], as_index=False).agg(
+    totals = frame.groupby(["meter_id", "year"], as_index=False, observed=True).agg(
         months=("bill_month", "nunique"),
         kwh=("kwh", "sum"),
         net_pence=("net_pence", "sum"),

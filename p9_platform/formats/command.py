@@ -86,7 +86,7 @@ def summarise(reads: pd.DataFrame) -> pd.DataFrame:
         _present=reads["quality"] != Quality.MISSING,
         _estimated=reads["quality"] == Quality.ESTIMATED,
     )
-    days = flagged.groupby(keys, sort=True).agg(
+    days = flagged.groupby(keys, sort=True, observed=True).agg(
         periods_present=("_present", "sum"),
         periods_estimated=("_estimated", "sum"),
         energy_wh=("energy_wh", "sum"),

@@ -97,11 +97,11 @@ def incomplete_meter_days(reads: pd.DataFrame) -> pd.DataFrame:
         _has_value=reads["quality"] != Quality.MISSING,
         _estimated=reads["quality"] == Quality.ESTIMATED,
     )
-    per_period = flagged.groupby([*keys, "settlement_period"], sort=False).agg(
+    per_period = flagged.groupby([*keys, "settlement_period"], sort=False, observed=True).agg(
         has_value=("_has_value", "any"), estimated=("_estimated", "all")
     )
     per_period["estimated"] &= per_period["has_value"]
-    days = per_period.groupby(level=keys, sort=True).agg(
+    days = per_period.groupby(level=keys, sort=True, observed=True).agg(
         periods_with_value=("has_value", "sum"), periods_estimated=("estimated", "sum")
     )
     days = days.reset_index()
