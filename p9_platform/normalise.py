@@ -8,15 +8,20 @@ import numpy as np
 import pandas as pd
 
 from p9_platform.clock import day_intervals_utc, settlement_date_and_period
-from p9_platform.reads import DEFAULT_RUN, READ_COLUMNS, Quality
+from p9_platform.reads import DEFAULT_RUN, READ_COLUMNS, TEXT_COLUMNS, Quality
 
 
 def meter_spans(reads: pd.DataFrame) -> pd.DataFrame:
     """Return each meter's first and last interval start, and its latest source file."""
-    spans = reads.groupby("meter_id").agg(
-        first_start_utc=("interval_start_utc", "min"),
-        last_start_utc=("interval_start_utc", "max"),
-        source_key=("source_key", "max"),
+    # Source keys compare as text, which a reader's categorical does not allow.
+    spans = (
+        reads.assign(source_key=reads["source_key"].astype(str))
+        .groupby("meter_id", observed=True)
+        .agg(
+            first_start_utc=("interval_start_utc", "min"),
+            last_start_utc=("interval_start_utc", "max"),
+            source_key=("source_key", "max"),
+        )
     )
     return spans.reset_index()
 
@@ -79,6 +84,6 @@ def coerce_read_dtypes(rows: pd.DataFrame) -> pd.DataFrame:
     typed["kwh"] = typed["kwh"].astype("Float64")
     typed["settlement_period"] = typed["settlement_period"].astype(np.int64)
     typed["source_line"] = typed["source_line"].astype(np.int64)
-    for column in ("meter_id", "quality", "settlement_run", "source_key"):
+    for column in TEXT_COLUMNS:
         typed[column] = typed[column].astype(str)
     return typed.reset_index(drop=True)

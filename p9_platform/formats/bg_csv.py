@@ -38,10 +38,16 @@ from p9_platform.formats.typed_csv import (
     plain_bytes,
     read_table,
     read_typed_or_by_line,
-    take_objects,
     text_type,
 )
-from p9_platform.reads import MeterFileError, Quality, build_reads, reads_from_arrays
+from p9_platform.reads import (
+    QUALITY_DTYPE,
+    MeterFileError,
+    Quality,
+    build_reads,
+    reads_from_arrays,
+    text_categorical,
+)
 
 FORMAT_NAME = "bg_csv"
 
@@ -90,10 +96,10 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
     starts = (day_ns[:, None] + offsets[None, :]).ravel()
     qualities = np.array([Quality.ACTUAL.value, Quality.MISSING.value], dtype=object)
     return reads_from_arrays(
-        meter_id=np.repeat(take_objects(cores, core_codes), VALUES_PER_DAY),
+        meter_id=text_categorical(cores, core_codes, repeat=VALUES_PER_DAY),
         interval_start_ns=starts,
         energy_wh=energy,
-        quality=take_objects(qualities, missing.astype(np.int64)),
+        quality=text_categorical(qualities, missing.astype(np.int8), QUALITY_DTYPE),
         source_key=source_key,
         source_line=np.repeat(np.arange(1, row_count + 1), VALUES_PER_DAY),
     )

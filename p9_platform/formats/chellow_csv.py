@@ -29,10 +29,15 @@ from p9_platform.formats.typed_csv import (
     float_values,
     iso_instants,
     map_distinct,
-    take_objects,
     text_type,
 )
-from p9_platform.reads import Quality, build_reads, reads_from_arrays
+from p9_platform.reads import (
+    QUALITY_DTYPE,
+    Quality,
+    build_reads,
+    reads_from_arrays,
+    text_categorical,
+)
 
 ACTIVE_CHANNEL = "ACTIVE"
 STATUS_QUALITY = {"A": Quality.ACTUAL, "E": Quality.ESTIMATED}
@@ -102,10 +107,10 @@ def build_typed_chellow_reads(table: pa.Table, first_line: int, source_key: str)
     if missing.any():
         raise NeedsLineReader
     return reads_from_arrays(
-        meter_id=take_objects(cores, core_codes),
+        meter_id=text_categorical(cores, core_codes),
         interval_start_ns=starts,
         energy_wh=energy_wh(numbers, missing, unit="kWh"),
-        quality=take_objects(qualities, quality_codes),
+        quality=text_categorical(qualities, quality_codes, QUALITY_DTYPE),
         source_key=source_key,
         source_line=np.arange(table.num_rows, dtype=np.int64) + first_line,
     )

@@ -28,6 +28,7 @@ from p9_platform.formats.common import (
 from p9_platform.formats.typed_csv import (
     NeedsLineReader,
     check_text,
+    marker_line_starts,
     plain_bytes,
     read_table,
     read_typed_or_by_line,
@@ -56,7 +57,7 @@ def read(content: bytes, source_key: str) -> pd.DataFrame:
 
 def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
     body = plain_bytes(content)
-    if body.startswith(b"#") or b"\n#" in body:
+    if marker_line_starts(body):
         raise NeedsLineReader
     names = ("action", "type", "core", "start", "channel", "value", "status")
     types = {"action": pa.string(), "type": pa.string(), **TYPED_COLUMNS}

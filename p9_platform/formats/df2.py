@@ -41,13 +41,20 @@ from p9_platform.formats.typed_csv import (
     energy_wh,
     float_values,
     map_distinct,
+    marker_line_starts,
     plain_bytes,
     read_table,
     read_typed_or_by_line,
-    take_objects,
     text_type,
 )
-from p9_platform.reads import MeterFileError, Quality, build_reads, reads_from_arrays
+from p9_platform.reads import (
+    QUALITY_DTYPE,
+    MeterFileError,
+    Quality,
+    build_reads,
+    reads_from_arrays,
+    text_categorical,
+)
 
 FORMAT_NAME = "stark_df2"
 
@@ -67,7 +74,7 @@ class _ReadingRun:
     core: str
     first_line: int
     line_count: int
-    text: bytes
+    text: memoryview
 
 
 def looks_like(head: str) -> bool:
@@ -110,10 +117,10 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
     run_offsets = np.repeat(np.cumsum(counts) - counts, counts)
     lines = np.repeat(first_lines, counts) + np.arange(table.num_rows) - run_offsets
     return reads_from_arrays(
-        meter_id=np.repeat(cores, counts),
+        meter_id=text_categorical(cores, np.repeat(np.arange(len(cores)), counts)),
         interval_start_ns=ends - NS_PER_HALF_HOUR,
         energy_wh=energy_wh(numbers, missing, unit="kWh"),
-        quality=take_objects(qualities, quality_codes),
+        quality=text_categorical(qualities, quality_codes, QUALITY_DTYPE),
         source_key=source_key,
         source_line=lines,
     )
@@ -126,14 +133,12 @@ def _reading_runs(body: bytes) -> list[_ReadingRun]:
     sensor 1 or 2, and other ``#`` lines are ignored. Raises NeedsLineReader where that reader
     rejects the file or a ``#`` line has a comma.
     """
-    marker_starts = [0] if body.startswith(b"#") else []
-    found = body.find(b"\n#")
-    while found >= 0:
-        marker_starts.append(found + 1)
-        found = body.find(b"\n#", found + 1)
+    marker_starts = marker_line_starts(body)
     if not marker_starts or marker_starts[0] != 0:
         raise NeedsLineReader
 
+    # Runs keep views of the body, because copies of the runs would copy the whole file again.
+    view = memoryview(body)
     runs = []
     outstation: str | None = None
     sensor: str | None = None
@@ -155,13 +160,17 @@ def _reading_runs(body: bytes) -> list[_ReadingRun]:
                 raise NeedsLineReader
 
         following = marker_starts[index + 1] if index + 1 < len(marker_starts) else len(body)
-        text = body[end + 1 : following]
-        if text:
+        newlines = body.count(b"\n", end + 1, following)
+        if end + 1 < following:
             if outstation is None or sensor is None:
                 raise NeedsLineReader
-            count = text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
-            runs.append(_ReadingRun(outstation, line + 1, count, text))
-        line += body.count(b"\n", start, following)
+            unterminated = 0 if body[following - 1] == ord("\n") else 1
+            runs.append(
+                _ReadingRun(
+                    outstation, line + 1, newlines + unterminated, view[end + 1 : following]
+                )
+            )
+        line += newlines + (1 if end < len(body) else 0)
     return runs
 
 

@@ -46,11 +46,17 @@ from p9_platform.formats.typed_csv import (
     plain_bytes,
     read_table,
     read_typed_or_by_line,
-    take_objects,
     text_type,
 )
 from p9_platform.mpan import mpan_core_problem
-from p9_platform.reads import MeterFileError, Quality, build_reads, reads_from_arrays
+from p9_platform.reads import (
+    QUALITY_DTYPE,
+    MeterFileError,
+    Quality,
+    build_reads,
+    reads_from_arrays,
+    text_categorical,
+)
 
 FORMAT_NAME = "dtc_flow"
 
@@ -226,10 +232,10 @@ def _read_typed_d0379(content: bytes, source_key: str) -> pd.DataFrame:
     meter_of_day = np.searchsorted(meter_lines, day_lines) - 1
     lines = (day_lines[:, None] + 2 + offsets).ravel()
     return reads_from_arrays(
-        meter_id=np.repeat(take_objects(cores, meter_of_day), values_per_day),
+        meter_id=text_categorical(cores, meter_of_day, repeat=values_per_day),
         interval_start_ns=interval_starts,
         energy_wh=energy_wh(numbers, missing, unit=spec.unit),
-        quality=take_objects(qualities, quality_codes),
+        quality=text_categorical(qualities, quality_codes, QUALITY_DTYPE),
         source_key=source_key,
         source_line=lines,
     )

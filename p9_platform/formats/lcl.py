@@ -18,21 +18,22 @@ from p9_platform.formats.typed_csv import (
     NS_PER_HALF_HOUR,
     NeedsLineReader,
     float_values,
-    integer_array,
     iso_instants,
     map_distinct,
     plain_bytes,
     read_table,
     read_typed_or_by_line,
-    take_objects,
+    scaled_integers,
     text_type,
 )
 from p9_platform.reads import (
+    QUALITY_DTYPE,
     MeterFileError,
     Quality,
     build_reads,
     kwh_text_to_wh,
     reads_from_arrays,
+    text_categorical,
 )
 
 FORMAT_NAME = "lcl_csv"
@@ -73,21 +74,23 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
             skip_rows=1,
         )
         numbers, is_null = _padded_kwh(table["energy"])
-    if not np.isfinite(numbers[~is_null]).all():
+    if not (np.isfinite(numbers) | is_null).all():
         raise NeedsLineReader
     meters, meter_codes = map_distinct(table["id"], str.strip)
-    ends = iso_instants(table["time"], "9999-99-99 99:99:99")
-    energy = integer_array(np.round(numbers * 1000.0), is_null)
+    # Each time stamps the end of its half hour.
+    starts = iso_instants(table["time"], "9999-99-99 99:99:99")
+    starts -= NS_PER_HALF_HOUR
+    energy = scaled_integers(numbers, is_null, 1000.0)
 
-    row_count = len(ends)
+    row_count = len(starts)
     qualities = np.array([Quality.MISSING.value, Quality.ACTUAL.value], dtype=object)
     return reads_from_arrays(
-        meter_id=take_objects(meters, meter_codes),
-        interval_start_ns=ends - NS_PER_HALF_HOUR,
+        meter_id=text_categorical(meters, meter_codes),
+        interval_start_ns=starts,
         energy_wh=energy,
-        quality=take_objects(qualities, (~is_null).astype(np.int64)),
+        quality=text_categorical(qualities, (~is_null).astype(np.int8), QUALITY_DTYPE),
         source_key=source_key,
-        source_line=np.arange(row_count, dtype=np.int64) + 2,
+        source_line=np.arange(2, row_count + 2, dtype=np.int64),
     )
 
 

@@ -50,10 +50,16 @@ from p9_platform.formats.typed_csv import (
     plain_bytes,
     read_table,
     read_typed_or_by_line,
-    take_objects,
     text_type,
 )
-from p9_platform.reads import MeterFileError, Quality, build_reads, reads_from_arrays
+from p9_platform.reads import (
+    QUALITY_DTYPE,
+    MeterFileError,
+    Quality,
+    build_reads,
+    reads_from_arrays,
+    text_categorical,
+)
 
 FORMAT_NAME = "wide_daily_csv"
 
@@ -121,10 +127,8 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
         raise NeedsLineReader
 
     # Each row's periods are a prefix of its cells, so a boolean mask keeps them in row and
-    # period order, and positions follow from the day lengths without a 2-D gather.
-    row_position = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    row_offsets = np.cumsum(lengths) - lengths
-    period = np.arange(len(row_position), dtype=np.int64) - np.repeat(row_offsets, lengths)
+    # period order, and whatever is per row repeats by the row's day length.
+    period = np.broadcast_to(np.arange(1, period_count + 1, dtype=np.int64), in_day.shape)[in_day]
     missing = is_empty[in_day]
     values = numbers[in_day]
     if len(units) == 1:
@@ -133,28 +137,31 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
         energy = pd.arrays.IntegerArray(
             np.zeros(len(values), dtype=np.int64), np.zeros(len(values), dtype=bool)
         )
-        value_units = units[unit_codes][row_position]
+        value_units = np.repeat(units[unit_codes], lengths)
         for unit in UNITS:
             chosen = value_units == unit
             if chosen.any():
                 energy[chosen] = energy_wh(values[chosen], missing[chosen], unit=unit)
+
     midnights = np.array(
         [pd.Timestamp(local_midnight_utc(day)).value for day in days], dtype=np.int64
     )
-    starts = midnights[day_codes][row_position] + period * NS_PER_HALF_HOUR
-    quality_codes = flag_matrix[in_day]
-    qualities = np.array(
-        [Quality.MISSING.value, Quality.ACTUAL.value, Quality.ESTIMATED.value], dtype=object
-    )
-    quality_index = (quality_codes == ord("A")) + 2 * (quality_codes == ord("E"))
-    row_count = table.num_rows
+    starts = period * NS_PER_HALF_HOUR
+    starts += np.repeat(midnights[day_codes] - NS_PER_HALF_HOUR, lengths)
+    day_values = np.array([np.datetime64(day, "ns") for day in days], dtype="datetime64[ns]")
+    quality_of_flag = np.zeros(256, dtype=np.int8)
+    for flag, quality in FLAG_QUALITY.items():
+        quality_of_flag[ord(flag)] = QUALITY_DTYPE.categories.get_loc(quality.value)
     return reads_from_arrays(
-        meter_id=take_objects(cores, core_codes[row_position]),
+        meter_id=text_categorical(cores, core_codes, repeat=lengths),
         interval_start_ns=starts,
         energy_wh=energy,
-        quality=take_objects(qualities, quality_index.astype(np.int64)),
+        quality=pd.Categorical.from_codes(
+            quality_of_flag[flag_matrix[in_day]], dtype=QUALITY_DTYPE, validate=False
+        ),
         source_key=source_key,
-        source_line=(np.arange(row_count, dtype=np.int64) + 2)[row_position],
+        source_line=np.repeat(np.arange(2, table.num_rows + 2, dtype=np.int64), lengths),
+        settlement_clock=(np.repeat(day_values[day_codes], lengths), period),
     )
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from p9_platform.cli import main
 from p9_platform.formats import parse_meter_file
 from p9_platform.ingest import supersede
+from p9_platform.reads import QUALITY_DTYPE, RUN_DTYPE, TEXT_COLUMNS, text_categorical
 from p9_platform.schemas import HALF_HOUR_READS, validate
 from p9_platform.schemas.reads import incomplete_meter_days
 
@@ -190,3 +192,40 @@ def test_settlement_clock_by_date_matches_clock() -> None:
     starts = pd.Series(pd.date_range("2025-03-28", "2025-10-28", freq="30min", tz="UTC"))
     expected = settlement_date_and_period(starts)
     pd.testing.assert_frame_equal(settlement_clock_by_date(starts), expected)
+
+
+# Text columns
+
+
+def test_reader_text_columns_are_categorical() -> None:
+    reads = reads_of("a.csv", ("2025-06-15 00:00", "1.0", "A"), ("2025-06-15 00:30", "2.0", "E"))
+    for column in TEXT_COLUMNS:
+        assert isinstance(reads[column].dtype, pd.CategoricalDtype), column
+    assert reads["meter_id"].tolist() == [MPAN, MPAN]
+    assert reads["quality"].tolist() == ["actual", "estimated"]
+    assert reads["settlement_run"].tolist() == ["SF", "SF"]
+    assert reads["source_key"].tolist() == ["a.csv", "a.csv"]
+
+
+def test_two_files_keep_quality_categories() -> None:
+    first = reads_of("a.csv", ("2025-06-15 00:00", "1.0", "A"))
+    second = reads_of("b.csv", ("2025-06-15 00:30", "2.0", "E"))
+    both = pd.concat([first, second], ignore_index=True)
+    assert both["quality"].dtype == QUALITY_DTYPE
+    assert both["settlement_run"].dtype == RUN_DTYPE
+    # Each file has its own source key, so that column falls back to plain text.
+    assert both["source_key"].tolist() == ["a.csv", "b.csv"]
+
+
+def test_text_categorical_merges_cleaned_duplicates() -> None:
+    cleaned = np.array(["9900000000015", "9900000000023", "9900000000015"], dtype=object)
+    column = text_categorical(cleaned, np.array([2, 1, 0, 2]), repeat=2)
+    assert list(column.categories) == ["9900000000015", "9900000000023"]
+    assert column.tolist() == ["9900000000015"] * 2 + ["9900000000023"] * 2 + ["9900000000015"] * 4
+
+
+def test_text_categorical_rejects_unknown_value() -> None:
+    with pytest.raises(ValueError, match="'unknown'"):
+        text_categorical(
+            np.array(["actual", "unknown"], dtype=object), np.array([0, 1]), QUALITY_DTYPE
+        )
