@@ -10,7 +10,9 @@ MeterFileError naming the file and the first bad line.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -128,20 +130,23 @@ def map_distinct(
     in the narrowest signed integer type that holds every index. ``transform`` raises
     NeedsLineReader for a value the typed parse does not accept.
     """
-    if column.num_chunks > 1:
-        column = column.unify_dictionaries()
     if column.null_count:
         raise NeedsLineReader
-    if column.num_chunks == 0:
-        return np.empty(0, dtype=object), np.empty(0, dtype=np.int8)
-    dictionary = column.chunk(0).dictionary.to_pylist()
-    distinct = np.empty(len(dictionary), dtype=object)
-    distinct[:] = [transform(value) for value in dictionary]
+    # Each chunk has a dictionary of its own with a value or two, so they are matched here
+    # rather than unified by pyarrow, which took 0.1 s of a 1.2 s read of a year of LCL data.
+    position: dict[str, int] = {}
+    chunk_positions = []
+    for chunk in column.chunks:
+        values = chunk.dictionary.to_pylist()
+        chunk_positions.append([position.setdefault(value, len(position)) for value in values])
+    distinct = np.empty(len(position), dtype=object)
+    distinct[:] = [transform(value) for value in position]
     code_type = narrowest_code_type(len(distinct))
     codes = [
-        chunk.indices.to_numpy(zero_copy_only=False).astype(code_type) for chunk in column.chunks
+        np.asarray(positions, dtype=code_type)[chunk.indices.to_numpy(zero_copy_only=False)]
+        for positions, chunk in zip(chunk_positions, column.chunks, strict=True)
     ]
-    return distinct, np.concatenate(codes)
+    return distinct, np.concatenate(codes) if codes else np.empty(0, dtype=code_type)
 
 
 def check_text(column: pa.ChunkedArray, usual: str, accepted: Callable[[str], bool]) -> None:
@@ -197,16 +202,22 @@ def iso_instants(column: pa.ChunkedArray, template: str) -> np.ndarray:
         _check_separators(text, template)
     # A final Z marks UTC, which pyarrow reads only into a UTC-zoned type.
     target = pa.timestamp("ns", tz="UTC") if template.endswith("Z") else pa.timestamp("ns")
-    try:
-        instants = pc.cast(column, target).to_numpy(zero_copy_only=False)
-    except pa.ArrowInvalid as error:
-        raise NeedsLineReader from error
-    values = instants.view(np.int64)
-    if not values.flags.writeable:
-        values = values.copy()
+    # pyarrow casts a chunked array one chunk after another. The cast releases the GIL, so
+    # the chunks are shared out between threads, one per core.
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        parts = list(pool.map(lambda chunk: _cast_chunk(chunk, target), column.chunks))
+    values = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
     if len(values) and (values.min() < 0 or values.max() >= _YEAR_2201_NS):
         raise NeedsLineReader
     return values
+
+
+def _cast_chunk(chunk: pa.Array, target: pa.DataType) -> np.ndarray:
+    try:
+        instants = pc.cast(chunk, target)
+    except pa.ArrowInvalid as error:
+        raise NeedsLineReader from error
+    return instants.to_numpy(zero_copy_only=False).view(np.int64)
 
 
 def _check_separators(text: np.ndarray, template: str) -> None:
@@ -241,9 +252,14 @@ def energy_wh(numbers: np.ndarray, missing: np.ndarray, *, unit: str) -> pd.arra
     A value that parse_energy_wh rejects (not finite, negative, above the half-hour maximum or,
     in Wh, not whole) raises NeedsLineReader so its line is reported.
     """
+    return pd.arrays.IntegerArray(watt_hours(numbers, missing, unit=unit), missing.copy())
+
+
+def watt_hours(numbers: np.ndarray, missing: np.ndarray, *, unit: str) -> np.ndarray:
+    """Return what :func:`energy_wh` returns as plain int64, zero where ``missing``."""
     scale = 1000.0 if unit == "kWh" else 1.0
-    watt_hours = np.empty(len(numbers), dtype=np.int64)
-    # Worked a block at a time into the one result array: a whole-column float temporary is
+    result = np.empty(len(numbers), dtype=np.int64)
+    # Works a block at a time into the one result array: a whole-column float temporary is
     # 140 MB at a year of 1,000 meters, and fresh pages cost more than the arithmetic.
     for start in range(0, len(numbers), _BLOCK_ROWS):
         block = slice(start, start + _BLOCK_ROWS)
@@ -255,8 +271,8 @@ def energy_wh(numbers: np.ndarray, missing: np.ndarray, *, unit: str) -> pd.arra
         rounded = np.round(exact)
         if unit == "Wh" and (np.abs(exact - rounded) > 1e-6).any():
             raise NeedsLineReader
-        watt_hours[block] = rounded
-    return pd.arrays.IntegerArray(watt_hours, missing.copy())
+        result[block] = rounded
+    return result
 
 
 def scaled_integers(
