@@ -99,9 +99,7 @@ def build_typed_chellow_reads(table: pa.Table, first_line: int, source_key: str)
         raise NeedsLineReader
     check_text(table["channel"], ACTIVE_CHANNEL, _is_active_channel)
     cores, core_codes = map_distinct(table["core"], checked_core)
-    starts = iso_instants(table["start"], "9999-99-99T99:99Z")
-    if (starts % NS_PER_HALF_HOUR).any():
-        raise NeedsLineReader
+    starts = iso_instants(table["start"], "9999-99-99T99:99Z", multiple_of=NS_PER_HALF_HOUR)
     qualities, quality_codes = map_distinct(table["status"], _quality_of_status)
     numbers, missing = float_values(table["value"])
     if missing.any():

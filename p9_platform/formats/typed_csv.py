@@ -190,13 +190,14 @@ def fixed_width_chunks(column: pa.ChunkedArray, width: int) -> list[np.ndarray]:
     return parts
 
 
-def iso_instants(column: pa.ChunkedArray, template: str) -> np.ndarray:
+def iso_instants(column: pa.ChunkedArray, template: str, *, multiple_of: int = 1) -> np.ndarray:
     """Parse fixed-width ISO 8601 times into nanoseconds since 1970 (UTC or naive).
 
     ``template`` spells each value byte by byte: ``9`` a digit, ``T`` a space or ``T`` between
     date and time, anything else itself. A final ``Z`` marks UTC. pyarrow's ISO 8601 cast then
     rejects dates and times that do not exist (30 February, 24:00). Years outside 1970..2200
-    are left to the line reader. The result is a new int64 array the caller may change.
+    are left to the line reader, and so are instants that are not a whole ``multiple_of``
+    nanoseconds. The result is a new int64 array the caller may change.
     """
     for text in fixed_width_chunks(column, len(template)):
         _check_separators(text, template)
@@ -205,19 +206,22 @@ def iso_instants(column: pa.ChunkedArray, template: str) -> np.ndarray:
     # pyarrow casts a chunked array one chunk after another. The cast releases the GIL, so
     # the chunks are shared out between threads, one per core.
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-        parts = list(pool.map(lambda chunk: _cast_chunk(chunk, target), column.chunks))
+        parts = list(pool.map(lambda chunk: _cast_chunk(chunk, target, multiple_of), column.chunks))
     values = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
     if len(values) and (values.min() < 0 or values.max() >= _YEAR_2201_NS):
         raise NeedsLineReader
     return values
 
 
-def _cast_chunk(chunk: pa.Array, target: pa.DataType) -> np.ndarray:
+def _cast_chunk(chunk: pa.Array, target: pa.DataType, multiple_of: int) -> np.ndarray:
     try:
         instants = pc.cast(chunk, target)
     except pa.ArrowInvalid as error:
         raise NeedsLineReader from error
-    return instants.to_numpy(zero_copy_only=False).view(np.int64)
+    values = instants.to_numpy(zero_copy_only=False).view(np.int64)
+    if multiple_of != 1 and (values % multiple_of).any():
+        raise NeedsLineReader
+    return values
 
 
 def _check_separators(text: np.ndarray, template: str) -> None:

@@ -68,6 +68,14 @@ def test_unitless_wh_values_rejected_with_unit_hint() -> None:
     assert "does not state its unit" in error.expected
 
 
+def test_start_off_half_hour_rejected() -> None:
+    rows = ["2025-06-15 00:00Z", "2025-06-15 00:15Z"]
+    content = "".join(f"insert,hh_datum,{MPAN},{start},ACTIVE,0.5,A\n" for start in rows).encode()
+    error = rejected(content, "quarter.csv")
+    assert error.line == 2
+    assert "on the hour or half hour" in error.expected
+
+
 def test_negative_value_rejected() -> None:
     content = f"insert,hh_datum,{MPAN},2025-06-15 00:00Z,ACTIVE,-0.5,A\n".encode()
     error = rejected(content)
