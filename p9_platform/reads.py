@@ -85,18 +85,6 @@ class ParsedFile:
     reads: pd.DataFrame
 
 
-def kwh_text_to_wh(values: pd.Series) -> pd.Series:
-    """Convert kWh values given as text or float to integer watt-hours, keeping nulls.
-
-    Values are rounded to the nearest watt-hour, which removes float artefacts such as
-    1.0779999 kWh without changing any value given to three decimal places.
-    """
-    numbers = pd.to_numeric(values, errors="raise")
-    return pd.Series(np.round(numbers.to_numpy(dtype=float) * 1000.0), index=values.index).astype(
-        "Int64"
-    )
-
-
 def build_reads(
     *,
     meter_id: pd.Series,
@@ -239,8 +227,9 @@ def text_categorical(
     ``repeat`` is one count for every row or an array of counts, one per row.
 
     No Python object is built per row. ``values`` is an object array of str that may repeat a
-    value, because two spellings can clean to one. ``dtype``, when given, fixes the categories,
-    and every value must be one of them.
+    value, because two spellings can clean to one. Each value should be used by some code,
+    because an unused value stays as an empty category. ``dtype``, when given, fixes the
+    categories, and every value must be one of them.
     """
     if dtype is None:
         categories, position = np.unique(values.astype(object), return_inverse=True)

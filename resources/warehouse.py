@@ -102,13 +102,17 @@ class Warehouse(dg.ConfigurableResource):
 
 
 def _select_incoming(frame: pd.DataFrame) -> str:
-    """Return the SELECT of a registered frame with its categorical columns as text.
+    """Return the SELECT of a registered frame with its categorical text columns as VARCHAR.
 
-    DuckDB reads a pandas categorical as an ENUM of the values in that frame, so a table created
-    from one file's reads would reject the next file's meters.
+    DuckDB reads a pandas categorical of text as an ENUM of the values in that frame, so a table
+    created from one file's reads would reject the next file's meters. Categoricals of numbers
+    or times keep their type.
     """
     categorical = [
-        name for name, dtype in frame.dtypes.items() if isinstance(dtype, pd.CategoricalDtype)
+        name
+        for name, dtype in frame.dtypes.items()
+        if isinstance(dtype, pd.CategoricalDtype)
+        and pd.api.types.is_object_dtype(dtype.categories.dtype)
     ]
     if not categorical:
         return "SELECT * FROM incoming"

@@ -64,7 +64,8 @@ def run(arguments: argparse.Namespace) -> int:
             return 1
         frames.append(parsed.reads)
 
-    reads = pd.concat(frames, ignore_index=True)
+    # Empty frames are left out, because pandas is changing how they affect column types.
+    reads = pd.concat([frame for frame in frames if len(frame)] or frames, ignore_index=True)
     current = supersede(reads, [str(path) for path in arguments.files]).current
     current = current.sort_values(["meter_id", "interval_start_utc", "settlement_run"])
     if arguments.summary:

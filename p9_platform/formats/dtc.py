@@ -229,10 +229,13 @@ def _read_typed_d0379(content: bytes, source_key: str) -> pd.DataFrame:
 
     offsets = np.arange(values_per_day, dtype=np.int64)
     interval_starts = (day_ns[day_codes][:, None] + offsets * NS_PER_HALF_HOUR).ravel()
-    meter_of_day = np.searchsorted(meter_lines, day_lines) - 1
+    # A meter line may have no day lines, and its core must not become an empty category.
+    meters_with_days, meter_of_day = np.unique(
+        np.searchsorted(meter_lines, day_lines) - 1, return_inverse=True
+    )
     lines = (day_lines[:, None] + 2 + offsets).ravel()
     return reads_from_arrays(
-        meter_id=text_categorical(cores, meter_of_day, repeat=values_per_day),
+        meter_id=text_categorical(cores[meters_with_days], meter_of_day, repeat=values_per_day),
         interval_start_ns=interval_starts,
         energy_wh=energy_wh(numbers, missing, unit=spec.unit),
         quality=text_categorical(qualities, quality_codes, QUALITY_DTYPE),

@@ -7,23 +7,27 @@ Values are padded with spaces, and the London Datastore uses the token ``Null`` 
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from p9_platform.formats.common import (
+    file_lines,
+    parse_energy_wh,
+    raise_first,
+    read_csv_by_line,
+)
 from p9_platform.formats.typed_csv import (
     NS_PER_HALF_HOUR,
     NeedsLineReader,
+    energy_wh,
     float_values,
     iso_instants,
     map_distinct,
     plain_bytes,
     read_table,
     read_typed_or_by_line,
-    scaled_integers,
     text_type,
 )
 from p9_platform.reads import (
@@ -31,7 +35,6 @@ from p9_platform.reads import (
     MeterFileError,
     Quality,
     build_reads,
-    kwh_text_to_wh,
     reads_from_arrays,
     text_categorical,
 )
@@ -80,7 +83,7 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
     # Each time stamps the end of its half hour.
     starts = iso_instants(table["time"], "9999-99-99 99:99:99")
     starts -= NS_PER_HALF_HOUR
-    energy = scaled_integers(numbers, is_null, 1000.0)
+    energy = energy_wh(numbers, is_null, unit="kWh")
 
     row_count = len(starts)
     qualities = np.array([Quality.MISSING.value, Quality.ACTUAL.value], dtype=object)
@@ -112,40 +115,36 @@ def _read_by_line(content: bytes, source_key: str) -> pd.DataFrame:
     text = content.decode("utf-8-sig")
     if not looks_like(text):
         raise MeterFileError(source_key, 1, f"a header {','.join(HEADER)}")
-    raw = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True, keep_default_na=False)
-    raw.columns = list(HEADER)
-    # Line 1 is the header, so data row i sits on file line i + 2.
-    lines = pd.Series(np.arange(len(raw), dtype=np.int64) + 2, index=raw.index)
+    raw = read_csv_by_line(text, len(HEADER), source_key)
+    lines = file_lines(raw)
+    # Line 1 is the header, and a blank line carries no reading. A file of the header alone
+    # is an export with nothing in it, and gives no reads.
+    rows = raw.iloc[1:]
+    rows = rows.loc[~rows.isna().all(axis=1)]
+    row_lines = lines[rows.index]
 
-    ends = pd.to_datetime(raw["tstp"].str.strip(), format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    bad_time = ends.isna()
-    if bad_time.any():
-        first = raw.index[bad_time][0]
-        raise MeterFileError(
-            source_key,
-            int(lines[first]),
-            f"a timestamp YYYY-MM-DD HH:MM:SS, found {raw.at[first, 'tstp']!r}",
-        )
+    time_text = rows[1].fillna("").str.strip()
+    ends = pd.to_datetime(time_text, format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    raise_first(
+        source_key,
+        ends.isna(),
+        row_lines,
+        lambda row: f"a timestamp YYYY-MM-DD HH:MM:SS, found {time_text[row]!r}",
+    )
 
-    text_values = raw["energy(kWh/hh)"].str.strip()
-    is_null = text_values.isin(["Null", ""])
-    numbers = pd.to_numeric(text_values.where(~is_null), errors="coerce")
-    bad_value = numbers.isna() & ~is_null
-    if bad_value.any():
-        first = raw.index[bad_value][0]
-        raise MeterFileError(
-            source_key,
-            int(lines[first]),
-            f"a kWh number or Null, found {raw.at[first, 'energy(kWh/hh)']!r}",
-        )
+    value_text = rows[2].fillna("").str.strip()
+    is_null = value_text.isin(["Null", ""])
+    energy = parse_energy_wh(
+        value_text, row_lines, source_key, unit="kWh", unit_stated=True, missing=is_null
+    )
 
     starts = ends.dt.tz_localize("UTC") - pd.Timedelta(minutes=30)
-    quality = pd.Series(np.where(is_null, Quality.MISSING, Quality.ACTUAL), index=raw.index)
+    quality = pd.Series(np.where(is_null, Quality.MISSING, Quality.ACTUAL), index=rows.index)
     return build_reads(
-        meter_id=raw["LCLid"].str.strip(),
+        meter_id=rows[0].fillna("").str.strip(),
         interval_start_utc=starts,
-        energy_wh=kwh_text_to_wh(numbers),
+        energy_wh=energy,
         quality=quality,
         source_key=source_key,
-        source_line=lines,
+        source_line=row_lines,
     )

@@ -30,8 +30,6 @@ _YEAR_2201_NS = int(np.datetime64("2201-01-01", "ns").astype(np.int64))
 # Rows per block of the column arithmetic: 1 MiB of float64, small enough for malloc to reuse
 # between blocks.
 _BLOCK_ROWS = 131_072
-# Past 2**52, float64 cannot represent every whole number, so a rounded value may be inexact.
-_MAX_EXACT_FLOAT = 2.0**52
 
 
 class NeedsLineReader(Exception):
@@ -277,21 +275,3 @@ def watt_hours(numbers: np.ndarray, missing: np.ndarray, *, unit: str) -> np.nda
             raise NeedsLineReader
         result[block] = rounded
     return result
-
-
-def scaled_integers(
-    numbers: np.ndarray, missing: np.ndarray, scale: float
-) -> pd.arrays.IntegerArray:
-    """Return ``numbers`` times ``scale``, rounded to whole numbers, as Int64, null where missing.
-
-    Raises NeedsLineReader for a result too large for float64 to hold exactly.
-    """
-    result = np.empty(len(numbers), dtype=np.int64)
-    for start in range(0, len(numbers), _BLOCK_ROWS):
-        block = slice(start, start + _BLOCK_ROWS)
-        scaled = np.multiply(numbers[block], scale)
-        np.copyto(scaled, 0.0, where=missing[block])
-        if len(scaled) and np.abs(scaled).max() > _MAX_EXACT_FLOAT:
-            raise NeedsLineReader
-        result[block] = np.round(scaled)
-    return pd.arrays.IntegerArray(result, missing.copy())

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import pytest
 
-from p9_platform.formats import detect_format, dtc, parse_meter_file
+from p9_platform.formats import detect_format, dtc, lcl, parse_meter_file
 from p9_platform.mpan import check_digit, mpan_core_problem, normalise_mpan_core
 from p9_platform.reads import MeterFileError
 
@@ -239,3 +239,53 @@ def test_wide_daily_48_column_header(wide_daily_builder: Callable[..., bytes]) -
     long_day = wide_daily_builder([(MPAN, "2025-10-26", "kWh", "A" * 50, ["1"] * 48)], 48)
     error = rejected(long_day)
     assert "p01..p50" in error.expected
+
+
+def test_d0379_meter_without_days(d0379_builder: Callable[..., bytes]) -> None:
+    values = [("A", "0.500")] * 48
+    content = d0379_builder([(MPAN, "AI", []), (MPAN_2, "AI", [("20250101", values)])])
+    typed = dtc._read_typed_d0379(content, "d0379.txt")
+    pd.testing.assert_frame_equal(typed, dtc._read_by_line(content, "d0379.txt"))
+    # The meter without days has no reads, so it is not a category either.
+    assert list(typed["meter_id"].cat.categories) == [MPAN_2]
+    assert typed["energy_wh"].sum() == 48 * 500
+
+
+# LCL files the typed parse passes to the line reader
+
+LCL_HEADER = "LCLid,tstp,energy(kWh/hh)\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "phrase"),
+    [
+        ("inf", "at most 5000 kWh"),
+        ("1e20", "at most 5000 kWh"),
+        ("-0.2", "non-negative"),
+        ("abc", "an energy value in kWh"),
+    ],
+)
+def test_lcl_bad_value_rejected(value: str, phrase: str) -> None:
+    content = f"{LCL_HEADER}MAC1,2013-01-01 00:30:00,0.1\nMAC1,2013-01-01 01:00:00,{value}\n"
+    error = rejected(content.encode(), "lcl.csv")
+    assert error.line == 3
+    assert phrase in error.expected
+
+
+def test_lcl_extra_field_rejected() -> None:
+    content = f"{LCL_HEADER}MAC1,2013-01-01 00:30:00,0.1\nMAC1,2013-01-01 01:00:00,0.1,9\n"
+    error = rejected(content.encode(), "lcl.csv")
+    assert error.line == 3
+    assert "at most 3" in error.expected
+
+
+def test_lcl_blank_line_keeps_line_numbers() -> None:
+    content = f"{LCL_HEADER}MAC1,2013-01-01 00:30:00,0.1\n\nMAC1,2013-01-01 01:00:00,x\n"
+    assert rejected(content.encode(), "lcl.csv").line == 4
+
+
+def test_lcl_header_only_gives_no_reads() -> None:
+    content = LCL_HEADER.encode()
+    typed = lcl._read_typed(content, "lcl.csv")
+    assert len(typed) == 0
+    pd.testing.assert_frame_equal(typed, lcl._read_by_line(content, "lcl.csv"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -174,6 +175,17 @@ def test_command_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         "periods_missing,periods_estimated,kwh"
     )
     assert lines[1] == f"{MPAN},2025-06-15,SF,48,2,46,1,1.75"
+
+
+def test_command_with_header_only_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = write(tmp_path, "empty.csv", b"LCLid,tstp,energy(kWh/hh)\n")
+    reads = write(tmp_path, "a.csv", insert_rows(("2025-06-15 00:00", "1.5", "A")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert main(["reads", str(empty), str(reads)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[1].startswith(f"{MPAN},2025-06-15T00:00:00Z,2025-06-15,3,1500,1.5,actual,SF")
 
 
 def test_command_rejects_with_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -52,3 +52,13 @@ def test_replace_table_stores_varchar(tmp_path: Path) -> None:
         "WHERE table_name = 'reads' AND column_name = 'meter_id'"
     )
     assert types["data_type"].tolist() == ["VARCHAR"]
+
+
+def test_categorical_numbers_keep_their_type(tmp_path: Path) -> None:
+    warehouse = Warehouse(path=str(tmp_path / "warehouse.duckdb"))
+    warehouse.replace_table("raw.codes", pd.DataFrame({"code": pd.Categorical([3, 7, 3])}))
+    types = warehouse.query(
+        "SELECT data_type FROM information_schema.columns WHERE table_name = 'codes'"
+    )
+    assert types["data_type"].tolist() == ["BIGINT"]
+    assert warehouse.query("SELECT code FROM raw.codes")["code"].tolist() == [3, 7, 3]
