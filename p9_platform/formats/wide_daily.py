@@ -128,13 +128,14 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
     # matrices and their masked copies were 140 MB each at a year of 1,000 meters.
     for first in range(0, table.num_rows, _BLOCK_ROWS):
         rows = slice(first, first + _BLOCK_ROWS)
-        block_lengths = lengths[rows]
+        first_cell = int(cell_ends[first] - lengths[first])
+        end_cell = int(cell_ends[rows][-1])
         _check_and_fill_block(
             cells,
-            slice(int(cell_ends[first] - lengths[first]), int(cell_ends[rows][-1])),
+            slice(first_cell, end_cell),
             numbers=np.column_stack([values[rows] for values, _ in columns]),
             is_empty=np.column_stack([nulls[rows] for _, nulls in columns]),
-            lengths=block_lengths,
+            lengths=lengths[rows],
             flag_rows=flag_matrix[flag_codes[rows]],
             units=units,
             row_unit_codes=unit_codes[rows],
