@@ -105,21 +105,21 @@ def build_reads(
         # NaT has no settlement date, so this path keeps the per-date derivation's handling.
         dates, periods = _settlement_clock_per_date(starts)
         return _frame_of_columns(
-            meter_id=_text_categorical(meter_id),
+            meter_id=_categorical_of_series(meter_id),
             interval_start_utc=starts.array.copy(),
             settlement_date=dates,
             settlement_period=periods,
             energy_wh=pd.array(energy_wh, dtype="Int64", copy=True),
-            quality=_text_categorical(quality, QUALITY_DTYPE),
+            quality=_categorical_of_series(quality, QUALITY_DTYPE),
             source_key=source_key,
             source_line=source_line.astype(np.int64).to_numpy(),
             settlement_run=settlement_run,
         )
     return reads_from_arrays(
-        meter_id=_text_categorical(meter_id),
+        meter_id=_categorical_of_series(meter_id),
         interval_start_ns=starts.array.asi8.copy(),
         energy_wh=pd.array(energy_wh, dtype="Int64", copy=True),
-        quality=_text_categorical(quality, QUALITY_DTYPE),
+        quality=_categorical_of_series(quality, QUALITY_DTYPE),
         source_key=source_key,
         source_line=source_line.astype(np.int64).to_numpy(),
         settlement_run=settlement_run,
@@ -144,7 +144,7 @@ def reads_from_arrays(
     int64. The frame takes the arrays over without copying or checking them, so the caller
     must not change them later. A reader whose file gives settlement dates and periods passes
     them as ``settlement_clock`` (naive datetime64[ns] dates, int64 periods) to skip deriving
-    them from the starts; the read schema checks that the two agree.
+    them from the starts. The read schema checks that the two agree.
     """
     if settlement_clock is None:
         dates, periods = _settlement_clock_arrays(interval_start_ns)
@@ -152,8 +152,8 @@ def reads_from_arrays(
         dates, periods = settlement_clock
     return _frame_of_columns(
         meter_id=meter_id,
-        # From int64 with tz="UTC", pandas takes the nanoseconds as UTC without a copy; from a
-        # datetime64 view it localizes them into a new array.
+        # From int64 with tz="UTC", pandas takes the nanoseconds as UTC without a copy. From a
+        # datetime64 view it would localize them into a new array.
         interval_start_utc=pd.DatetimeIndex(interval_start_ns, tz="UTC").array,
         settlement_date=dates,
         settlement_period=periods,
@@ -189,8 +189,8 @@ def _frame_of_columns(
         "energy_wh": energy_wh,
         "kwh": pd.arrays.FloatingArray(_kwh_of(energy_wh), energy_wh.isna()),
         "quality": quality,
-        "settlement_run": repeated_text(settlement_run, row_count, run_dtype),
-        "source_key": repeated_text(source_key, row_count),
+        "settlement_run": _repeated_text(settlement_run, row_count, run_dtype),
+        "source_key": _repeated_text(source_key, row_count),
         "source_line": source_line,
         "replayed_from_utc": pd.DatetimeIndex(np.full(row_count, _NAT_NS), tz="UTC").array,
     }
@@ -204,14 +204,11 @@ def _kwh_of(energy_wh: pd.arrays.IntegerArray) -> np.ndarray:
     return kwh
 
 
-def repeated_text(
+def _repeated_text(
     value: str, count: int, dtype: pd.CategoricalDtype | None = None
 ) -> pd.Categorical:
-    """Return ``value`` ``count`` times as a categorical (of ``dtype`` when given)."""
-    categories = dtype.categories if dtype is not None else pd.Index([value])
-    code = categories.get_loc(value)
-    return pd.Categorical.from_codes(
-        np.full(count, code, dtype=np.int8), dtype=dtype or pd.CategoricalDtype(categories)
+    return text_categorical(
+        np.array([value], dtype=object), np.zeros(1, np.int8), dtype, repeat=count
     )
 
 
@@ -238,7 +235,9 @@ def text_categorical(
         position = dtype.categories.get_indexer(values)
         if (position < 0).any():
             unknown = sorted(set(values[position < 0]))
-            raise ValueError(f"values {unknown} are not among {list(dtype.categories)}")
+            raise ValueError(
+                f"invalid category values {unknown}, expected one of {list(dtype.categories)}"
+            )
     row_codes = position.astype(narrowest_code_type(len(dtype.categories)))[codes]
     if not np.array_equal(repeat, 1):
         row_codes = np.repeat(row_codes, repeat)
@@ -246,14 +245,14 @@ def text_categorical(
 
 
 def narrowest_code_type(count: int) -> type[np.signedinteger]:
-    """Return the smallest signed integer type that holds the codes 0 .. ``count`` - 1."""
+    """Return the smallest signed integer type that fits the codes 0 .. ``count`` - 1."""
     for code_type in (np.int8, np.int16, np.int32):
         if count <= np.iinfo(code_type).max + 1:
             return code_type
     return np.int64
 
 
-def _text_categorical(
+def _categorical_of_series(
     values: pd.Series, dtype: pd.CategoricalDtype | None = None
 ) -> pd.Categorical:
     if isinstance(values.dtype, pd.CategoricalDtype):

@@ -83,15 +83,14 @@ class Warehouse(dg.ConfigurableResource):
         """
         if frame.empty and not self.table_exists(table):
             return 0
+        incoming = _select_incoming(frame)
         with self.connect() as connection:
             connection.register("incoming", frame)
             connection.execute("BEGIN TRANSACTION")
             try:
-                connection.execute(
-                    f"CREATE TABLE IF NOT EXISTS {table} AS {_select_incoming(frame)} LIMIT 0"
-                )
+                connection.execute(f"CREATE TABLE IF NOT EXISTS {table} AS {incoming} LIMIT 0")
                 connection.execute(f"DELETE FROM {table} WHERE {where}", parameters)
-                connection.execute(f"INSERT INTO {table} BY NAME {_select_incoming(frame)}")
+                connection.execute(f"INSERT INTO {table} BY NAME {incoming}")
                 connection.execute("COMMIT")
             except Exception:
                 connection.execute("ROLLBACK")

@@ -117,7 +117,7 @@ def _read_typed(content: bytes, source_key: str) -> pd.DataFrame:
     run_offsets = np.repeat(np.cumsum(counts) - counts, counts)
     lines = np.repeat(first_lines, counts) + np.arange(table.num_rows) - run_offsets
     return reads_from_arrays(
-        meter_id=text_categorical(cores, np.repeat(np.arange(len(cores)), counts)),
+        meter_id=text_categorical(cores, np.arange(len(cores)), repeat=counts),
         interval_start_ns=ends - NS_PER_HALF_HOUR,
         energy_wh=energy_wh(numbers, missing, unit="kWh"),
         quality=text_categorical(qualities, quality_codes, QUALITY_DTYPE),

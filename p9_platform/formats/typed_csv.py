@@ -125,7 +125,7 @@ def map_distinct(
     """Apply ``transform`` once per distinct text value of a dictionary column.
 
     Returns the transformed distinct values (an object array) and, per row, the index into it,
-    in the narrowest signed integer type that holds every index. ``transform`` raises
+    in the narrowest signed integer type that fits every index. ``transform`` raises
     NeedsLineReader for a value the typed parse does not accept.
     """
     if column.null_count:
